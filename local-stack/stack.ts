@@ -98,7 +98,6 @@ export async function startStack(config: StackConfig, options: StartOptions = {}
     port: config.dbPort,
     host: config.host,
     ephemeral: options.ephemeral,
-    onLog: (line) => log(`[postgres] ${line}`),
   });
   try {
     const databaseUrl = dbUrl(config);

@@ -138,8 +138,8 @@ language sql stable
 as $$
   select nullif(
     coalesce(
-      current_setting('request.jwt.claim.sub', true),
-      (current_setting('request.jwt.claims', true)::jsonb ->> 'sub')
+      nullif(current_setting('request.jwt.claim.sub', true), ''),
+      (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub')
     ),
     ''
   )::uuid
@@ -150,8 +150,8 @@ language sql stable
 as $$
   select nullif(
     coalesce(
-      current_setting('request.jwt.claim.role', true),
-      (current_setting('request.jwt.claims', true)::jsonb ->> 'role')
+      nullif(current_setting('request.jwt.claim.role', true), ''),
+      (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'role')
     ),
     ''
   )::text
@@ -162,8 +162,8 @@ language sql stable
 as $$
   select nullif(
     coalesce(
-      current_setting('request.jwt.claim.email', true),
-      (current_setting('request.jwt.claims', true)::jsonb ->> 'email')
+      nullif(current_setting('request.jwt.claim.email', true), ''),
+      (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'email')
     ),
     ''
   )::text
