@@ -1,0 +1,28 @@
+import { createClient } from '@/lib/supabase/client';
+import { bindClient } from './client-binding';
+import { generationJobQueries } from './generation-jobs-core';
+import { projectQueries } from './projects-core';
+
+/** Generation-job helpers for client components: the shared core bound to the browser client. */
+const jobs = bindClient(createClient, generationJobQueries);
+const projects = bindClient(createClient, projectQueries);
+
+export const getGenerationJobsClient = jobs.getGenerationJobs;
+export const getProjectJobsClient = jobs.getProjectJobs;
+export const getJobsByStatusClient = jobs.getJobsByStatus;
+export const getGenerationJobClient = jobs.getGenerationJob;
+export const createGenerationJobClient = jobs.createGenerationJob;
+export const updateGenerationJobClient = jobs.updateGenerationJob;
+export const transitionJobStatusClient = jobs.transitionJobStatus;
+export const deleteGenerationJobClient = jobs.deleteGenerationJob;
+export const getJobStatisticsClient = jobs.getJobStatistics;
+export const getRecentJobsClient = jobs.getRecentJobs;
+export const getTotalCostsClient = jobs.getTotalCosts;
+
+export const getProjectsClient = projects.getProjects;
+export const createProjectClient = projects.createProject;
+export const getProjectAssetsClient = projects.getProjectAssets;
+export const createAssetClient = projects.createAsset;
+
+export * from './errors';
+export * from './job-types';

@@ -1,0 +1,29 @@
+import 'server-only';
+import { cache } from 'react';
+import { createClient } from '@/lib/supabase/server';
+import { bindClient } from './client-binding';
+import { generationJobQueries } from './generation-jobs-core';
+import { projectQueries } from './projects-core';
+
+/**
+ * Generation-job helpers for server components, server actions and route handlers: the shared core
+ * bound to the request's server client. Reads are wrapped in React cache() so one render asks once.
+ */
+const jobs = bindClient(createClient, generationJobQueries);
+const projects = bindClient(createClient, projectQueries);
+
+export const getGenerationJobs = cache(jobs.getGenerationJobs);
+export const getProjectJobs = cache(jobs.getProjectJobs);
+export const getJobsByStatus = cache(jobs.getJobsByStatus);
+export const getGenerationJob = cache(jobs.getGenerationJob);
+export const getJobStatistics = cache(jobs.getJobStatistics);
+export const getRecentJobs = cache(jobs.getRecentJobs);
+export const getTotalCosts = cache(jobs.getTotalCosts);
+export const { createGenerationJob, updateGenerationJob, transitionJobStatus, deleteGenerationJob } = jobs;
+
+export const getProjects = cache(projects.getProjects);
+export const getProjectAssets = cache(projects.getProjectAssets);
+export const { createProject, createAsset } = projects;
+
+export * from './errors';
+export * from './job-types';
