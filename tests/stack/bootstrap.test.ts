@@ -84,3 +84,23 @@ describe('platform bootstrap', () => {
     expect(rows.map((r) => r.version)).toEqual(files.map((f) => f.split('_')[0]).sort());
   });
 });
+
+describe('platform bootstrap in a further database of the same cluster', () => {
+  it('reuses the cluster-wide roles and creates the per-database objects', async () => {
+    const { bootstrapPlatform } = await import('../../local-stack/bootstrap.ts');
+    const { clusterUrl } = await import('../support/cluster.ts');
+    const name = `fresh_${Date.now()}`;
+    await db.sql.unsafe(`create database ${name}`);
+    try {
+      expect(await bootstrapPlatform(clusterUrl(name))).toBe(true);
+      expect(await bootstrapPlatform(clusterUrl(name))).toBe(false); // second run: nothing to do
+      const { default: postgres } = await import('postgres');
+      const fresh = postgres(clusterUrl(name), { max: 1 });
+      const [{ uid }] = await fresh<{ uid: string | null }[]>`select auth.uid() as uid`;
+      expect(uid).toBeNull();
+      await fresh.end();
+    } finally {
+      await db.sql.unsafe(`drop database ${name} with (force)`);
+    }
+  });
+});

@@ -1,0 +1,107 @@
+/**
+ * Latency of the local REST API: a simple select through supabase-js against the same query over postgres.js
+ * directly, on a throwaway cluster started the way the test harness starts one.
+ *
+ *   npm run bench:api            (ITERATIONS=2000 WARMUP=200 by default)
+ */
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createClient } from '@supabase/supabase-js';
+import postgres from 'postgres';
+import { bootstrapPlatform } from '../local-stack/bootstrap.ts';
+import { SUPABASE_LOCAL_JWT_SECRET } from '../local-stack/config.ts';
+import { apiKeys } from '../local-stack/keys.ts';
+import { startPostgres } from '../local-stack/postgres-server.ts';
+import { freePort } from '../local-stack/processes.ts';
+import { startApis } from '../local-stack/stack.ts';
+
+const ITERATIONS = Number(process.env.ITERATIONS ?? 2000);
+const WARMUP = Number(process.env.WARMUP ?? 200);
+
+/** Node 20 has no WebSocket; the benchmark never uses Realtime. */
+class NoWebSocket {
+  constructor() {
+    throw new Error('Realtime is not used by the benchmark');
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function measure(label: string, run: () => Promise<void>): Promise<{ p50: number; p95: number }> {
+  for (let i = 0; i < WARMUP; i += 1) await run();
+  const samples: number[] = [];
+  for (let i = 0; i < ITERATIONS; i += 1) {
+    const start = performance.now();
+    await run();
+    samples.push(performance.now() - start);
+  }
+  samples.sort((a, b) => a - b);
+  const result = { p50: percentile(samples, 50), p95: percentile(samples, 95) };
+  console.log(`${label.padEnd(34)} p50 ${result.p50.toFixed(3)} ms   p95 ${result.p95.toFixed(3)} ms`);
+  return result;
+}
+
+async function main() {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bench-api-pg-'));
+  chmodSync(dataDir, 0o755);
+  const host = '127.0.0.1';
+  const dbPort = await freePort(host);
+  const server = await startPostgres({ pgData: path.join(dataDir, 'pgdata'), port: dbPort, host, ephemeral: true });
+  const databaseUrl = `postgresql://postgres:postgres@${host}:${dbPort}/postgres`;
+  let apis: { url: string; stop(): Promise<void> } | null = null;
+  const direct = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    await bootstrapPlatform(databaseUrl);
+    const admin = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`
+      create table bench_items (id int primary key, name text not null, price numeric not null);
+      insert into bench_items select i, 'item ' || i, i * 1.5 from generate_series(1, 1000) i;
+      analyze bench_items;`);
+    await admin.end();
+
+    const apiPort = await freePort(host);
+    apis = await startApis({ databaseUrl, host, port: apiPort, jwtSecret: SUPABASE_LOCAL_JWT_SECRET });
+    const { anonKey } = await apiKeys(SUPABASE_LOCAL_JWT_SECRET);
+    const supabase = createClient(apis.url, anonKey, {
+      auth: { persistSession: false, autoRefreshToken: false },
+      realtime: { transport: NoWebSocket as never },
+    });
+
+    console.log(`${ITERATIONS} iterations after ${WARMUP} warm-up, one request at a time\n`);
+    // What the API does for this request, minus HTTP, JWT and planning: same transaction shape and SQL.
+    const viaPostgres = await measure('postgres.js (same tx + SQL)', async () => {
+      await direct.begin('read only', async (tx) => {
+        await tx.unsafe(`select set_config('role', 'anon', true), set_config('request.jwt.claims', '{"role":"anon"}', true)`);
+        await tx.unsafe(
+          `select coalesce(json_agg("_pgrst_r"), '[]')::text as body from (select "t0"."id", "t0"."name", "t0"."price" from "public"."bench_items" as "t0" where "t0"."id" = $1) as "_pgrst_r"`,
+          ['42'],
+        );
+      });
+    });
+    const viaPlain = await measure('postgres.js (plain select)', async () => {
+      await direct`select id, name, price from bench_items where id = ${42}`;
+    });
+    const viaApi = await measure('supabase-js → /rest/v1', async () => {
+      const { error } = await supabase.from('bench_items').select('id,name,price').eq('id', 42);
+      if (error) throw new Error(error.message);
+    });
+    console.log(
+      `\noverhead at p50: ${(viaApi.p50 - viaPostgres.p50).toFixed(3)} ms over the same transaction, ` +
+        `${(viaApi.p50 - viaPlain.p50).toFixed(3)} ms over a plain select`,
+    );
+  } finally {
+    await direct.end();
+    await apis?.stop();
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,53 @@
+import type postgres from 'postgres';
+import { createAuthUser } from './auth-users.ts';
+
+/** Fixtures written as the superuser (RLS bypassed, but every trigger and constraint still applies). */
+export async function createProject(sql: postgres.Sql, userId: string, name = 'Project'): Promise<string> {
+  const [row] = await sql<{ id: string }[]>`insert into public.projects (user_id, name) values (${userId}, ${name}) returning id`;
+  return row.id;
+}
+
+export async function createAsset(sql: postgres.Sql, userId: string, projectId: string, name = 'photo.png'): Promise<string> {
+  const [row] = await sql<{ id: string }[]>`
+    insert into public.assets (user_id, project_id, name, storage_path, kind, mime_type, size_bytes)
+    values (${userId}, ${projectId}, ${name}, ${`${userId}/${projectId}/${name}`}, 'input', 'image/png', 1024)
+    returning id`;
+  return row.id;
+}
+
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+/** A job created queued and moved to `status` along the workflow, as a worker would. */
+export async function createJob(
+  sql: postgres.Sql,
+  job: { userId: string; projectId: string; inputAssetId?: string | null; mode?: string; costCents?: number; status?: JobStatus },
+): Promise<string> {
+  const [row] = await sql<{ id: string }[]>`
+    insert into public.generation_jobs (user_id, project_id, input_asset_id, mode, cost_cents)
+    values (${job.userId}, ${job.projectId}, ${job.inputAssetId ?? null}, ${job.mode ?? 'lifestyle'}, ${job.costCents ?? 100})
+    returning id`;
+  const status = job.status ?? 'queued';
+  if (status !== 'queued') await sql`update public.generation_jobs set status = 'running' where id = ${row.id}`;
+  if (status === 'succeeded') await sql`update public.generation_jobs set status = 'succeeded' where id = ${row.id}`;
+  if (status === 'failed') {
+    await sql`update public.generation_jobs set status = 'failed', error_message = 'fixture failure' where id = ${row.id}`;
+  }
+  return row.id;
+}
+
+export interface Owner {
+  userId: string;
+  projectId: string;
+  assetId: string;
+}
+
+/** A user with one project holding one asset. */
+export async function createOwner(sql: postgres.Sql): Promise<Owner> {
+  const userId = await createAuthUser(sql);
+  const projectId = await createProject(sql, userId);
+  const assetId = await createAsset(sql, userId, projectId);
+  return { userId, projectId, assetId };
+}
+
+export const JOB_STATUSES: JobStatus[] = ['queued', 'running', 'succeeded', 'failed'];
+export const ALLOWED_TRANSITIONS = new Set(['queued>running', 'running>succeeded', 'running>failed']);
