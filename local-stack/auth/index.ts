@@ -39,9 +39,6 @@ const ROUTES: Route[] = [
   { path: /^\/admin\/users\/([^/]+)$/, methods: { GET: adminGetUser, PUT: adminUpdateUser, DELETE: adminDeleteUser } },
 ];
 
-/** Browsers may only read these response headers cross-origin if they are exposed (supabase-js needs them). */
-const EXPOSED_HEADERS = 'x-total-count, link, x-supabase-api-version, x-sb-error-code, content-range';
-
 async function dispatch(ctx: AuthContext, request: HttpRequest): Promise<HttpResponse> {
   const path = request.path.length > 1 ? request.path.replace(/\/+$/, '') : request.path;
   for (const route of ROUTES) {
@@ -87,7 +84,7 @@ export async function createAuthApi(options: AuthApiOptions): Promise<Api> {
       }
       return {
         ...response,
-        headers: { ...response.headers, ...apiVersionHeaders(requestedVersion), 'access-control-expose-headers': EXPOSED_HEADERS },
+        headers: { ...response.headers, ...apiVersionHeaders(requestedVersion) },
       };
     },
     close: async () => {

@@ -10,7 +10,9 @@ const CORS_HEADERS: Record<string, string> = {
   'access-control-allow-methods': 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS',
   'access-control-allow-headers':
     'authorization, apikey, content-type, x-client-info, x-supabase-api-version, prefer, range, range-unit, accept, accept-profile, content-profile, x-retry-count',
-  'access-control-expose-headers': 'content-range, content-location, preference-applied, x-total-count, range-unit',
+  // Browsers only let supabase-js read these response headers cross-origin when they are exposed.
+  'access-control-expose-headers':
+    'content-range, content-location, location, preference-applied, range-unit, x-total-count, link, x-supabase-api-version, x-sb-error-code',
   'access-control-max-age': '86400',
 };
 

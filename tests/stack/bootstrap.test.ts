@@ -77,6 +77,15 @@ describe('platform bootstrap', () => {
     await db.sql`drop table public.grant_probe`;
   });
 
+  it('installs the event triggers that make the REST API reload its schema cache after DDL', async () => {
+    const triggers = await db.sql<{ evtname: string; evtevent: string }[]>`
+      select evtname, evtevent from pg_event_trigger where evtname like 'pgrst_%' order by 1`;
+    expect(triggers).toEqual([
+      { evtname: 'pgrst_ddl_watch', evtevent: 'ddl_command_end' },
+      { evtname: 'pgrst_drop_watch', evtevent: 'sql_drop' },
+    ]);
+  });
+
   it('records applied migrations in supabase_migrations.schema_migrations like the CLI does on hosted projects', async () => {
     const { readdirSync } = await import('node:fs');
     const files = readdirSync('supabase/migrations').filter((f) => f.endsWith('.sql'));

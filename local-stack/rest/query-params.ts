@@ -1,0 +1,464 @@
+/**
+ * The query-string grammar of PostgREST: `select`, filters (with `not.`, `or=()` / `and=()`), `order`,
+ * lists such as `in.(a,"b,c")`. Pure parsing into typed values; nothing here knows the schema.
+ */
+import { aggregatesNotAllowed, notImplemented, parseError } from './errors.ts';
+
+export type JsonArrow = '->' | '->>';
+
+export interface JsonStep {
+  arrow: JsonArrow;
+  key: string;
+}
+
+/** A column, optionally followed by a JSON path: `data->a->>b`. */
+export interface Field {
+  name: string;
+  path: JsonStep[];
+}
+
+export interface SelectColumn {
+  type: 'column';
+  field: Field;
+  alias: string | null;
+  cast: string | null;
+}
+
+export interface SelectEmbed {
+  type: 'embed';
+  /** Table, view, foreign key name or column the embedding goes through. */
+  target: string;
+  alias: string | null;
+  hint: string | null;
+  inner: boolean;
+  items: SelectItem[];
+}
+
+export interface SelectStar {
+  type: 'star';
+}
+
+export type SelectItem = SelectColumn | SelectEmbed | SelectStar;
+
+export const OPERATORS = [
+  'eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'like', 'ilike', 'match', 'imatch', 'is', 'isdistinct', 'in',
+  'cs', 'cd', 'ov', 'sl', 'sr', 'nxl', 'nxr', 'adj', 'fts', 'plfts', 'phfts', 'wfts',
+] as const;
+export type Operator = (typeof OPERATORS)[number];
+
+const QUANTIFIABLE = new Set<Operator>(['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'like', 'ilike', 'match', 'imatch']);
+const FULL_TEXT = new Set<Operator>(['fts', 'plfts', 'phfts', 'wfts']);
+export const IS_VALUES = ['null', 'not_null', 'true', 'false', 'unknown'] as const;
+export type IsValue = (typeof IS_VALUES)[number];
+
+export interface Condition {
+  type: 'condition';
+  field: Field;
+  negated: boolean;
+  operator: Operator;
+  /** `eq(any).{a,b}` */
+  quantifier: 'any' | 'all' | null;
+  /** `fts(english).word` */
+  language: string | null;
+  /** The raw value (`is`: one of IS_VALUES). */
+  value: string;
+  /** Elements of `in.(…)` or of a quantified `{…}` list. */
+  values: string[];
+}
+
+export interface Logic {
+  type: 'logic';
+  operator: 'and' | 'or';
+  negated: boolean;
+  children: FilterNode[];
+}
+
+export type FilterNode = Condition | Logic;
+
+export interface OrderTerm {
+  /** `rel(col).desc`: order by a column of an embedded to-one resource. */
+  relation: string | null;
+  field: Field;
+  direction: 'asc' | 'desc' | null;
+  nulls: 'first' | 'last' | null;
+}
+
+/** Filters, orders and limits apply to the root (`path` empty) or to an embedded resource (`rel.col=eq.1`). */
+export interface EmbedPath {
+  path: string[];
+}
+
+export const MAX_NESTING = 16;
+const MAX_SELECT_ITEMS = 400;
+
+// ---------------------------------------------------------------------------------------------------------------
+// A tiny cursor over one parameter value.
+
+class Cursor {
+  position = 0;
+  constructor(
+    readonly text: string,
+    private readonly what: string,
+  ) {}
+
+  get done(): boolean {
+    return this.position >= this.text.length;
+  }
+
+  peek(offset = 0): string {
+    return this.text[this.position + offset] ?? '';
+  }
+
+  startsWith(token: string): boolean {
+    return this.text.startsWith(token, this.position);
+  }
+
+  skipSpaces(): void {
+    while (!this.done && /\s/.test(this.peek())) this.position += 1;
+  }
+
+  expect(token: string): void {
+    if (!this.startsWith(token)) throw this.error(`expecting "${token}"`);
+    this.position += token.length;
+  }
+
+  error(expecting: string): Error {
+    const found = this.done ? 'end of input' : `"${this.peek()}"`;
+    return parseError(`failed to parse ${this.what} (${this.text})`, `unexpected ${found} at position ${this.position + 1} ${expecting}`);
+  }
+}
+
+const NAME_STOP = new Set(['.', ',', ':', '(', ')', '!', '"']);
+
+/** An identifier: `"quoted anything"` or a run of characters up to `.,:()!"` or `->`; surrounding spaces trimmed. */
+function readName(cursor: Cursor): string {
+  cursor.skipSpaces();
+  if (cursor.peek() === '"') {
+    cursor.position += 1;
+    const end = cursor.text.indexOf('"', cursor.position);
+    if (end < 0) throw cursor.error('expecting closing quote');
+    const name = cursor.text.slice(cursor.position, end);
+    cursor.position = end + 1;
+    cursor.skipSpaces();
+    if (name === '') throw cursor.error('expecting a non-empty name');
+    return name;
+  }
+  const start = cursor.position;
+  while (!cursor.done && !NAME_STOP.has(cursor.peek()) && !cursor.startsWith('->')) cursor.position += 1;
+  const name = cursor.text.slice(start, cursor.position).trim();
+  if (name === '') throw cursor.error('expecting a name');
+  return name;
+}
+
+function readJsonPath(cursor: Cursor): JsonStep[] {
+  const path: JsonStep[] = [];
+  while (cursor.startsWith('->')) {
+    const arrow: JsonArrow = cursor.startsWith('->>') ? '->>' : '->';
+    cursor.position += arrow.length;
+    path.push({ arrow, key: readName(cursor) });
+  }
+  return path;
+}
+
+function readField(cursor: Cursor): Field {
+  const name = readName(cursor);
+  return { name, path: readJsonPath(cursor) };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// select
+
+const AGGREGATES = new Set(['count', 'sum', 'avg', 'max', 'min']);
+
+function readSelectItems(cursor: Cursor, depth: number, counter: { items: number }): SelectItem[] {
+  if (depth > MAX_NESTING) throw cursor.error(`: embedding is nested deeper than ${MAX_NESTING} levels`);
+  const items: SelectItem[] = [];
+  for (;;) {
+    items.push(readSelectItem(cursor, depth, counter));
+    counter.items += 1;
+    if (counter.items > MAX_SELECT_ITEMS) throw cursor.error(`: more than ${MAX_SELECT_ITEMS} selected items`);
+    cursor.skipSpaces();
+    if (cursor.peek() !== ',') return items;
+    cursor.position += 1;
+  }
+}
+
+function readSelectItem(cursor: Cursor, depth: number, counter: { items: number }): SelectItem {
+  cursor.skipSpaces();
+  if (cursor.peek() === '*') {
+    cursor.position += 1;
+    return { type: 'star' };
+  }
+  if (cursor.startsWith('...')) throw notImplemented('Spread embedding ("...relation(columns)")');
+  let alias: string | null = null;
+  let name = readName(cursor);
+  if (cursor.peek() === ':' && cursor.peek(1) !== ':') {
+    cursor.position += 1;
+    alias = name;
+    if (cursor.startsWith('...')) throw notImplemented('Spread embedding ("...relation(columns)")');
+    name = readName(cursor);
+  }
+  if (cursor.peek() === '!' || cursor.peek() === '(') {
+    let hint: string | null = null;
+    let inner = false;
+    while (cursor.peek() === '!') {
+      cursor.position += 1;
+      const word = readName(cursor);
+      if (word === 'inner') inner = true;
+      else if (word === 'left') inner = false;
+      else if (hint === null) hint = word;
+      else throw cursor.error('expecting "inner" or "left"');
+    }
+    cursor.expect('(');
+    cursor.skipSpaces();
+    if (AGGREGATES.has(name.toLowerCase()) && cursor.peek() === ')') throw aggregatesNotAllowed();
+    const items = cursor.peek() === ')' ? [] : readSelectItems(cursor, depth + 1, counter);
+    cursor.skipSpaces();
+    cursor.expect(')');
+    return { type: 'embed', target: name, alias, hint, inner, items };
+  }
+  const path = readJsonPath(cursor);
+  let cast: string | null = null;
+  if (cursor.startsWith('::')) {
+    cursor.position += 2;
+    cast = readName(cursor);
+  }
+  if (cursor.peek() === '.') {
+    cursor.position += 1;
+    const fn = readName(cursor);
+    if (AGGREGATES.has(fn.toLowerCase())) throw aggregatesNotAllowed();
+    throw cursor.error('expecting "," or ")"');
+  }
+  return { type: 'column', field: { name, path }, alias, cast };
+}
+
+export function parseSelect(text: string): SelectItem[] {
+  const cursor = new Cursor(text, 'select parameter');
+  if (text.trim() === '') return [{ type: 'star' }];
+  const items = readSelectItems(cursor, 0, { items: 0 });
+  cursor.skipSpaces();
+  if (!cursor.done) throw cursor.error('expecting "," or end of input');
+  return items;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// lists, operations and logic trees
+
+/** Splits at top-level commas, keeping double-quoted parts and parenthesised groups whole. */
+function splitTopLevel(text: string, what: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const char = text[i];
+    if (quoted) {
+      if (char === '\\') i += 1;
+      else if (char === '"') quoted = false;
+    } else if (char === '"') quoted = true;
+    else if (char === '(') depth += 1;
+    else if (char === ')') {
+      depth -= 1;
+      if (depth < 0) throw parseError(`failed to parse ${what} (${text})`, `unexpected ")" at position ${i + 1}`);
+    } else if (char === ',' && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  if (quoted || depth !== 0) throw parseError(`failed to parse ${what} (${text})`, 'unexpected end of input: unbalanced quotes or parentheses');
+  parts.push(text.slice(start));
+  return parts;
+}
+
+function unquote(text: string): string {
+  if (text.length >= 2 && text.startsWith('"') && text.endsWith('"')) {
+    return text.slice(1, -1).replace(/\\(.)/gs, '$1');
+  }
+  return text;
+}
+
+/** `(a,"b,c",d)` or `{a,b}` → elements; double-quoted elements may hold commas and parentheses. */
+function parseList(text: string, open: string, close: string, what: string): string[] {
+  if (!text.startsWith(open) || !text.endsWith(close) || text.length < 2) {
+    throw parseError(`failed to parse ${what} (${text})`, `expecting a list in the form ${open}a,b${close}`);
+  }
+  const inner = text.slice(1, -1);
+  if (inner === '') return [];
+  const items: string[] = [];
+  let current = '';
+  let quoted = false;
+  let wasQuoted = false;
+  for (let i = 0; i < inner.length; i += 1) {
+    const char = inner[i];
+    if (quoted) {
+      if (char === '\\' && i + 1 < inner.length) {
+        current += inner[i + 1];
+        i += 1;
+      } else if (char === '"') quoted = false;
+      else current += char;
+    } else if (char === '"' && current === '' && !wasQuoted) {
+      quoted = true;
+      wasQuoted = true;
+    } else if (char === ',') {
+      items.push(current);
+      current = '';
+      wasQuoted = false;
+    } else {
+      current += char;
+    }
+  }
+  if (quoted) throw parseError(`failed to parse ${what} (${text})`, 'unexpected end of input: unclosed quote');
+  items.push(current);
+  return items;
+}
+
+const OPERATION = /^([a-z]+)(?:\(([^)]*)\))?\.([\s\S]*)$/;
+
+/** `[not.]op[(modifier)].value` → a condition on `field`. Inside logic trees a value may be double-quoted. */
+export function parseOperation(field: Field, text: string, inLogicTree: boolean): Condition {
+  const what = 'filter';
+  let rest = text;
+  let negated = false;
+  if (rest.startsWith('not.')) {
+    negated = true;
+    rest = rest.slice(4);
+  }
+  const match = OPERATION.exec(rest);
+  const operator = match?.[1] as Operator | undefined;
+  if (!match || !operator || !(OPERATORS as readonly string[]).includes(operator)) {
+    throw parseError(
+      `failed to parse ${what} (${text})`,
+      `unexpected "${rest.slice(0, 12)}" expecting "not" or an operator (${OPERATORS.join(', ')})`,
+    );
+  }
+  const modifier = match[2] ?? null;
+  let value = match[3];
+  let quantifier: Condition['quantifier'] = null;
+  let language: string | null = null;
+  let values: string[] = [];
+  if (modifier !== null) {
+    if (FULL_TEXT.has(operator)) {
+      if (modifier === '') throw parseError(`failed to parse ${what} (${text})`, 'expecting a text search configuration in fts(config)');
+      language = modifier;
+    } else if (QUANTIFIABLE.has(operator) && (modifier === 'any' || modifier === 'all')) {
+      quantifier = modifier;
+    } else {
+      throw parseError(`failed to parse ${what} (${text})`, `unexpected modifier "(${modifier})" for operator ${operator}`);
+    }
+  }
+  if (inLogicTree && operator !== 'in' && quantifier === null) value = unquote(value);
+  if (operator === 'in') values = parseList(value, '(', ')', what);
+  if (quantifier !== null) values = parseList(value, '{', '}', what);
+  if (operator === 'is') {
+    const lowered = value.toLowerCase();
+    if (!(IS_VALUES as readonly string[]).includes(lowered)) {
+      throw parseError(`failed to parse ${what} (${text})`, `unexpected "${value}" expecting null, not_null, true, false or unknown`);
+    }
+    value = lowered;
+  }
+  return { type: 'condition', field, negated, operator, quantifier, language, value, values };
+}
+
+const LOGIC_ITEM = /^(not\.)?(and|or)\(([\s\S]*)\)$/;
+
+/** The value of `or=`/`and=`: `(a.eq.1,not.and(b.gt.2,c.is.null))`. */
+export function parseLogicTree(operator: 'and' | 'or', negated: boolean, text: string, depth = 0): Logic {
+  if (depth > MAX_NESTING) throw parseError(`failed to parse logic tree (${text})`, `nested deeper than ${MAX_NESTING} levels`);
+  if (!text.startsWith('(') || !text.endsWith(')')) {
+    throw parseError(`failed to parse logic tree (${text})`, 'expecting a parenthesised list such as (a.eq.1,b.gt.2)');
+  }
+  const children = splitTopLevel(text.slice(1, -1), 'logic tree').map((item): FilterNode => {
+    const nested = LOGIC_ITEM.exec(item);
+    if (nested) return parseLogicTree(nested[2] as 'and' | 'or', nested[1] !== undefined, `(${nested[3]})`, depth + 1);
+    const cursor = new Cursor(item, 'logic tree');
+    const field = readField(cursor);
+    if (cursor.peek() !== '.') throw cursor.error('expecting "." and an operator');
+    return parseOperation(field, item.slice(cursor.position + 1), true);
+  });
+  if (children.length === 0) throw parseError(`failed to parse logic tree (${text})`, 'expecting at least one condition');
+  return { type: 'logic', operator, negated, children };
+}
+
+/** Splits a filter key at dots outside quotes: `rel.sub."a.b"` → [rel, sub, "a.b"]. */
+export function splitKey(key: string): string[] {
+  const parts: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (const char of key) {
+    if (char === '"') quoted = !quoted;
+    if (char === '.' && !quoted) {
+      parts.push(current);
+      current = '';
+    } else current += char;
+  }
+  parts.push(current);
+  return parts;
+}
+
+const stripQuotes = (segment: string) => (segment.length >= 2 && segment.startsWith('"') && segment.endsWith('"') ? segment.slice(1, -1) : segment.trim());
+
+export interface ParsedFilter extends EmbedPath {
+  node: FilterNode;
+}
+
+/** One filter query parameter (`col=op.val`, `rel.col=…`, `or=(…)`, `rel.not.and=(…)`). */
+export function parseFilter(key: string, value: string): ParsedFilter {
+  const segments = splitKey(key);
+  const last = segments[segments.length - 1];
+  if (last === 'or' || last === 'and') {
+    const negated = segments.length >= 2 && segments[segments.length - 2] === 'not';
+    const path = segments.slice(0, negated ? -2 : -1).map(stripQuotes);
+    return { path, node: parseLogicTree(last, negated, value) };
+  }
+  const cursor = new Cursor(last, 'filter');
+  const field = readField(cursor);
+  if (!cursor.done) throw cursor.error('expecting a column name, optionally with a JSON path');
+  return { path: segments.slice(0, -1).map(stripQuotes), node: parseOperation(field, value, false) };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// order
+
+export function parseOrder(text: string): OrderTerm[] {
+  return splitTopLevel(text, 'order parameter').map((term) => {
+    const cursor = new Cursor(term, 'order parameter');
+    let relation: string | null = null;
+    let field = readField(cursor);
+    if (cursor.peek() === '(' && field.path.length === 0) {
+      relation = field.name;
+      cursor.position += 1;
+      field = readField(cursor);
+      cursor.expect(')');
+    }
+    let direction: OrderTerm['direction'] = null;
+    let nulls: OrderTerm['nulls'] = null;
+    while (cursor.peek() === '.') {
+      cursor.position += 1;
+      const word = readName(cursor);
+      if ((word === 'asc' || word === 'desc') && direction === null && nulls === null) direction = word;
+      else if ((word === 'nullsfirst' || word === 'nullslast') && nulls === null) nulls = word === 'nullsfirst' ? 'first' : 'last';
+      else throw cursor.error('expecting "asc", "desc", "nullsfirst" or "nullslast"');
+    }
+    if (!cursor.done) throw cursor.error('expecting "." or ","');
+    return { relation, field, direction, nulls };
+  });
+}
+
+/** `columns=a,b` and `on_conflict=a,b`: plain column names. */
+export function parseColumnList(text: string, what: string): string[] {
+  const cursor = new Cursor(text, what);
+  const names: string[] = [];
+  for (;;) {
+    names.push(readName(cursor));
+    if (cursor.done) return names;
+    cursor.expect(',');
+  }
+}
+
+/** `limit=10` / `offset=5`: a non-negative integer. */
+export function parseNonNegativeInteger(text: string, what: string): number {
+  if (!/^\s*-?\d+\s*$/.test(text)) throw parseError(`failed to parse ${what} parameter (${text})`, 'expecting an integer');
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) throw parseError(`failed to parse ${what} parameter (${text})`, 'the integer is out of range');
+  return value;
+}
