@@ -9,73 +9,64 @@ export type JobErrorKind =
   | 'forbidden'
   | 'database';
 
+interface ErrorSource {
+  /** SQLSTATE or PostgREST code, when the database answered. */
+  code?: string | null;
+  details?: string | null;
+  hint?: string | null;
+}
+
 /**
  * Every failure of the lib/db helpers. `kind` says what happened; `code` is the SQLSTATE or PostgREST
  * code when the database answered, and `message` is the database's own message.
  */
-export class GenerationJobError extends Error {
-  constructor(
-    readonly kind: JobErrorKind,
-    message: string,
-    readonly code: string | null = null,
-    readonly details: string | null = null,
-    readonly hint: string | null = null,
-  ) {
+export abstract class GenerationJobError extends Error {
+  abstract readonly kind: JobErrorKind;
+  readonly code: string | null;
+  readonly details: string | null;
+  readonly hint: string | null;
+
+  constructor(message: string, source: ErrorSource = {}) {
     super(message);
-    this.name = 'GenerationJobError';
+    this.name = new.target.name;
+    this.code = source.code || null;
+    this.details = source.details || null;
+    this.hint = source.hint || null;
   }
 }
 
 export class NotFoundError extends GenerationJobError {
-  constructor(message: string, code: string | null = null, details: string | null = null, hint: string | null = null) {
-    super('not_found', message, code, details, hint);
-    this.name = 'NotFoundError';
-  }
+  readonly kind = 'not_found';
 }
 
 export class InvalidTransitionError extends GenerationJobError {
-  constructor(message: string, code: string | null = null, details: string | null = null, hint: string | null = null) {
-    super('invalid_transition', message, code, details, hint);
-    this.name = 'InvalidTransitionError';
-  }
+  readonly kind = 'invalid_transition';
 }
 
 export class ValidationError extends GenerationJobError {
-  constructor(
-    message: string,
-    code: string | null = null,
-    details: string | null = null,
-    hint: string | null = null,
-    /** Field path → messages, when zod found the problem before any request. */
-    readonly fieldErrors: Record<string, string[]> = {},
-  ) {
-    super('validation', message, code, details, hint);
-    this.name = 'ValidationError';
+  readonly kind = 'validation';
+  /** Field path → messages, when zod found the problem before any request. */
+  readonly fieldErrors: Record<string, string[]>;
+
+  constructor(message: string, source: ErrorSource = {}, fieldErrors: Record<string, string[]> = {}) {
+    super(message, source);
+    this.fieldErrors = fieldErrors;
   }
 }
 
 export class UnauthenticatedError extends GenerationJobError {
-  constructor(message: string, code: string | null = null, details: string | null = null, hint: string | null = null) {
-    super('unauthenticated', message, code, details, hint);
-    this.name = 'UnauthenticatedError';
-  }
+  readonly kind = 'unauthenticated';
 }
 
 export class ForbiddenError extends GenerationJobError {
-  constructor(message: string, code: string | null = null, details: string | null = null, hint: string | null = null) {
-    super('forbidden', message, code, details, hint);
-    this.name = 'ForbiddenError';
-  }
+  readonly kind = 'forbidden';
 }
 
 export class DatabaseError extends GenerationJobError {
-  constructor(message: string, code: string | null = null, details: string | null = null, hint: string | null = null) {
-    super('database', message, code, details, hint);
-    this.name = 'DatabaseError';
-  }
+  readonly kind = 'database';
 }
 
-type ErrorClass = new (message: string, code: string | null, details: string | null, hint: string | null) => GenerationJobError;
+type ErrorClass = new (message: string, source: ErrorSource) => GenerationJobError;
 
 /** SQLSTATEs of the migrations (docs/GENERATION_JOBS_SCHEMA.md#error-codes) and PostgREST codes. */
 const BY_CODE: Record<string, ErrorClass> = {
@@ -101,7 +92,7 @@ const BY_CODE: Record<string, ErrorClass> = {
 export function fromPostgrestError(error: PostgrestError, signedIn = true): GenerationJobError {
   // Without a session the database says "permission denied": the caller is not signed in.
   const ErrorType = error.code === '42501' && !signedIn ? UnauthenticatedError : (BY_CODE[error.code] ?? DatabaseError);
-  return new ErrorType(error.message, error.code || null, error.details || null, error.hint || null);
+  return new ErrorType(error.message, error);
 }
 
 export function fromZodError(error: z.ZodError, what: string): ValidationError {
@@ -113,5 +104,5 @@ export function fromZodError(error: z.ZodError, what: string): ValidationError {
   const summary = error.issues
     .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
     .join('; ');
-  return new ValidationError(`Invalid ${what}: ${summary}`, null, null, null, fieldErrors);
+  return new ValidationError(`Invalid ${what}: ${summary}`, {}, fieldErrors);
 }

@@ -17,7 +17,7 @@ type SuccessData<R extends Response> = Extract<R, { error: null }>['data'];
 export function unwrap<R extends Response>(response: R): SuccessData<R> {
   if (response.error) {
     if (response.status === 401) {
-      throw new UnauthenticatedError(response.error.message, response.error.code || null, response.error.details || null, response.error.hint || null);
+      throw new UnauthenticatedError(response.error.message, response.error);
     }
     throw fromPostgrestError(response.error);
   }
