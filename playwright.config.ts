@@ -51,6 +51,8 @@ export default defineConfig({
     url: `${APP_URL}/login`,
     timeout: 300_000,
     reuseExistingServer: false,
+    // Playwright SIGKILLs the server by default, which would leave the throwaway stack's PostgreSQL running.
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 30_000 },
     stdout: 'pipe',
     stderr: 'pipe',
   },

@@ -1,0 +1,86 @@
+const SCHEMA_DOC = '/jobs-test/schema-doc';
+
+const USAGE = `// Server component, server action or route handler
+import { createGenerationJob, transitionJobStatus, InvalidTransitionError } from '@/lib/db/generation-jobs';
+
+const job = await createGenerationJob({ project_id, mode: 'lifestyle', cost_cents: 250, input_asset_id });
+await transitionJobStatus(job.id, 'running');
+try {
+  await transitionJobStatus(job.id, 'failed', 'Provider timed out after 120 s');
+} catch (error) {
+  if (error instanceof InvalidTransitionError) console.warn(error.code, error.message); // PJ001
+}
+
+// Client component: the same API with a Client suffix
+import { getProjectJobsClient } from '@/lib/db/generation-jobs-client';
+const { items, nextCursor } = await getProjectJobsClient(project_id, { limit: 10 });`;
+
+function Heading({ children }: { children: string }) {
+  return <h3 className="mt-5 mb-2 font-semibold text-slate-900">{children}</h3>;
+}
+
+/** What a developer needs to use the schema and the lib/db helpers, folded away by default. */
+export function TechnicalDocs() {
+  return (
+    <details className="group rounded-lg border border-slate-200 bg-white p-4 shadow-sm sm:p-5">
+      <summary className="cursor-pointer rounded text-lg font-semibold focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600">
+        Technical documentation
+      </summary>
+      <div className="mt-2 max-w-none text-sm leading-6 text-slate-700">
+        <Heading>Status workflow</Heading>
+        <pre className="overflow-x-auto rounded-md bg-slate-900 p-3 font-mono text-xs text-slate-100">
+          {'queued → running → succeeded\n                  ↘ failed'}
+        </pre>
+        <p className="mt-2">
+          <code>succeeded</code> and <code>failed</code> are terminal. The database enforces the workflow for every
+          caller, direct <code>UPDATE</code>s included (SQLSTATE <code>PJ001</code>); failing needs an error message
+          (<code>PJ003</code>). Costs are whole cents and cannot change after creation.
+        </p>
+
+        <Heading>SQL functions</Heading>
+        <ul className="list-disc space-y-1 pl-5">
+          <li>
+            <code>get_job_statistics()</code>: count, total and average cost per status (zeros included) for the caller.
+          </li>
+          <li>
+            <code>get_recent_jobs(job_limit)</code>: the caller&apos;s latest jobs (limit clamped to 1–100).
+          </li>
+          <li>
+            <code>transition_job_status(job_id, new_status, error)</code>: locks the job, checks the move, returns the row.
+          </li>
+          <li>
+            View <code>generation_job_summary</code> (<code>security_invoker</code>): totals per user, project and status.
+          </li>
+        </ul>
+
+        <Heading>Row level security</Heading>
+        <p>
+          <code>projects</code>, <code>assets</code> and <code>generation_jobs</code> each have select, insert, update and
+          delete policies for <code>authenticated</code> on <code>(select auth.uid()) = user_id</code>. A job may only
+          point at your own project and an asset of that project; <code>anon</code> has no access at all.
+        </p>
+
+        <Heading>TypeScript API (lib/db)</Heading>
+        <p>
+          <code>lib/db/generation-jobs.ts</code> (server) and <code>lib/db/generation-jobs-client.ts</code> (browser,{' '}
+          <code>Client</code> suffix): <code>getGenerationJobs</code>, <code>getProjectJobs</code>,{' '}
+          <code>getJobsByStatus</code>, <code>getGenerationJob</code>, <code>createGenerationJob</code>,{' '}
+          <code>updateGenerationJob</code>, <code>transitionJobStatus</code>, <code>deleteGenerationJob</code>,{' '}
+          <code>getJobStatistics</code>, <code>getRecentJobs</code>, <code>getTotalCosts</code>, plus{' '}
+          <code>getProjects</code>, <code>createProject</code>, <code>getProjectAssets</code>, <code>createAsset</code>.
+          Inputs are checked with zod; failures throw a <code>GenerationJobError</code> subclass with <code>kind</code>,
+          the database&apos;s <code>message</code>, <code>code</code> and <code>hint</code>.
+        </p>
+        <pre className="mt-2 overflow-x-auto rounded-md bg-slate-900 p-3 font-mono text-xs text-slate-100">{USAGE}</pre>
+
+        <p className="mt-4">
+          Full reference:{' '}
+          <a href={SCHEMA_DOC} className="font-medium text-indigo-700 underline hover:text-indigo-600">
+            docs/GENERATION_JOBS_SCHEMA.md
+          </a>{' '}
+          (tables, error codes, functions, RLS, performance notes and the roadmap).
+        </p>
+      </div>
+    </details>
+  );
+}

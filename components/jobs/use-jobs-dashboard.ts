@@ -1,0 +1,195 @@
+'use client';
+
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { toast } from 'sonner';
+import {
+  createAssetClient,
+  createGenerationJobClient,
+  createProjectClient,
+  deleteGenerationJobClient,
+  getJobStatisticsClient,
+  getProjectAssetsClient,
+  getProjectJobsClient,
+  getProjectsClient,
+  transitionJobStatusClient,
+} from '@/lib/db/generation-jobs-client';
+import type { GenerationJob, JobStatus, NewAsset, NewGenerationJob } from '@/lib/db/job-types';
+import { JOB_PAGE_SIZE, POLL_INTERVAL_MS, type DashboardData } from './dashboard-data';
+import { errorMessage, toastError } from './report-error';
+
+/** An action's outcome for the form that started it (the toast is already shown). */
+export type ActionResult = { ok: true } | { ok: false; error: unknown };
+
+async function loadDashboard(projectId: string | null, jobLimit: number): Promise<DashboardData> {
+  const [projects, statistics] = await Promise.all([getProjectsClient(), getJobStatisticsClient()]);
+  const selectedProjectId = projects.some((p) => p.id === projectId) ? projectId : (projects[0]?.id ?? null);
+  if (!selectedProjectId) return { projects, selectedProjectId, assets: [], jobs: [], nextCursor: null, statistics };
+  const [assets, page] = await Promise.all([
+    getProjectAssetsClient(selectedProjectId),
+    getProjectJobsClient(selectedProjectId, { limit: jobLimit }),
+  ]);
+  return { projects, selectedProjectId, assets, jobs: page.items, nextCursor: page.nextCursor, statistics };
+}
+
+/**
+ * The dashboard's data and actions. Every action refreshes everything afterwards, and a poll re-reads
+ * while the tab is visible, so other tabs' and workers' changes show up without a reload.
+ */
+export function useJobsDashboard(initialData: DashboardData, initialError: string | null) {
+  const [data, setData] = useState(initialData);
+  const [loadError, setLoadError] = useState(initialError);
+  const [switchingProject, setSwitchingProject] = useState(false);
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [lastUpdated, setLastUpdated] = useState<Date | null>(null);
+
+  // The latest data for callbacks that outlive a render (poll, actions); only the newest load may land.
+  const dataRef = useRef(initialData);
+  const loadSeq = useRef(0);
+  const inFlight = useRef(false);
+  useEffect(() => {
+    dataRef.current = data;
+  }, [data]);
+
+  const refresh = useCallback(async (projectId?: string | null): Promise<void> => {
+    const seq = ++loadSeq.current;
+    const current = dataRef.current;
+    const target = projectId === undefined ? current.selectedProjectId : projectId;
+    // Keep as many jobs on screen as "Load more" has shown (up to the helper's 100 per page).
+    const limit = target === current.selectedProjectId ? Math.min(100, Math.max(JOB_PAGE_SIZE, current.jobs.length)) : JOB_PAGE_SIZE;
+    inFlight.current = true;
+    try {
+      const next = await loadDashboard(target, limit);
+      if (seq !== loadSeq.current) return;
+      dataRef.current = next;
+      setData(next);
+      setLoadError(null);
+      setLastUpdated(new Date());
+    } catch (error) {
+      if (seq === loadSeq.current) setLoadError(errorMessage(error));
+    } finally {
+      if (seq === loadSeq.current) inFlight.current = false;
+    }
+  }, []);
+
+  useEffect(() => {
+    const tick = () => {
+      if (document.visibilityState === 'visible' && !inFlight.current) void refresh();
+    };
+    const timer = window.setInterval(tick, POLL_INTERVAL_MS);
+    document.addEventListener('visibilitychange', tick);
+    return () => {
+      window.clearInterval(timer);
+      document.removeEventListener('visibilitychange', tick);
+    };
+  }, [refresh]);
+
+  const run = useCallback(
+    async (failure: string, action: () => Promise<string>): Promise<ActionResult> => {
+      try {
+        toast.success(await action());
+        return { ok: true };
+      } catch (error) {
+        toastError(failure, error);
+        return { ok: false, error };
+      } finally {
+        await refresh();
+      }
+    },
+    [refresh],
+  );
+
+  const selectProject = useCallback(
+    async (projectId: string) => {
+      setSwitchingProject(true);
+      setData((previous) => ({ ...previous, selectedProjectId: projectId }));
+      await refresh(projectId);
+      setSwitchingProject(false);
+    },
+    [refresh],
+  );
+
+  const createProject = useCallback(
+    (name: string) =>
+      run('Could not create the project', async () => {
+        const project = await createProjectClient({ name });
+        // Select the new project before the refresh that follows.
+        dataRef.current = { ...dataRef.current, selectedProjectId: project.id, jobs: [] };
+        return `Project “${project.name}” created`;
+      }),
+    [run],
+  );
+
+  const createAsset = useCallback(
+    (asset: NewAsset) =>
+      run('Could not add the asset', async () => {
+        const created = await createAssetClient(asset);
+        return `Asset “${created.name}” added`;
+      }),
+    [run],
+  );
+
+  const createJob = useCallback(
+    (job: NewGenerationJob) =>
+      run('Could not create the job', async () => {
+        const created = await createGenerationJobClient(job);
+        return `Job “${created.mode}” queued`;
+      }),
+    [run],
+  );
+
+  const transition = useCallback(
+    (job: GenerationJob, status: JobStatus, error?: string) =>
+      run(`Could not move job “${job.mode}” to ${status}`, async () => {
+        const updated = await transitionJobStatusClient(job.id, status, error);
+        return `Job “${updated.mode}” is now ${updated.status}`;
+      }),
+    [run],
+  );
+
+  const deleteJob = useCallback(
+    (job: GenerationJob) =>
+      run(`Could not delete job “${job.mode}”`, async () => {
+        await deleteGenerationJobClient(job.id);
+        return `Job “${job.mode}” deleted`;
+      }),
+    [run],
+  );
+
+  const loadMore = useCallback(async () => {
+    const { selectedProjectId, nextCursor, jobs } = dataRef.current;
+    if (!selectedProjectId || !nextCursor) return;
+    setLoadingMore(true);
+    const seq = ++loadSeq.current; // a refresh in flight would drop the new page: let it lose
+    try {
+      const page = await getProjectJobsClient(selectedProjectId, { limit: JOB_PAGE_SIZE, cursor: nextCursor });
+      if (seq !== loadSeq.current) return;
+      const seen = new Set(jobs.map((job) => job.id));
+      const next = { ...dataRef.current, jobs: [...jobs, ...page.items.filter((job) => !seen.has(job.id))], nextCursor: page.nextCursor };
+      dataRef.current = next;
+      setData(next);
+    } catch (error) {
+      toastError('Could not load more jobs', error);
+    } finally {
+      inFlight.current = false;
+      setLoadingMore(false);
+    }
+  }, []);
+
+  return {
+    data,
+    loadError,
+    switchingProject,
+    loadingMore,
+    lastUpdated,
+    refresh,
+    selectProject,
+    createProject,
+    createAsset,
+    createJob,
+    transition,
+    deleteJob,
+    loadMore,
+  };
+}
+
+export type JobsDashboard = ReturnType<typeof useJobsDashboard>;

@@ -1,0 +1,57 @@
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
+import { DEMO_USER, signIn } from './helpers';
+
+async function seriousViolations(page: Page) {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+  return results.violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => ({ id: violation.id, impact: violation.impact, targets: violation.nodes.map((node) => node.target.join(' ')) }));
+}
+
+test('/login has no serious or critical axe violations', async ({ page }) => {
+  await page.goto('/login');
+  expect(await seriousViolations(page)).toEqual([]);
+
+  // Also with an inline error showing.
+  await signIn(page, DEMO_USER.email, 'wrong-password');
+  await expect(page.getByRole('alert').first()).toBeVisible();
+  expect(await seriousViolations(page)).toEqual([]);
+});
+
+test('/jobs-test has no serious or critical axe violations', async ({ page }) => {
+  await page.goto('/login');
+  await signIn(page, DEMO_USER.email, DEMO_USER.password);
+  await expect(page).toHaveURL(/\/jobs-test$/);
+  await expect(page.getByRole('article').first()).toBeVisible();
+  expect(await seriousViolations(page)).toEqual([]);
+
+  // With the documentation open and the fail dialog showing.
+  await page.getByText('Technical documentation').click();
+  const running = page.locator('article[data-status="running"]').first();
+  await page.getByLabel('Selected project', { exact: true }).selectOption({ label: 'Spring sneaker launch' });
+  await running.getByRole('button', { name: /^Mark failed/ }).click();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByLabel('Error message')).toBeFocused();
+  expect(await seriousViolations(page)).toEqual([]);
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+});
+
+test('the dashboard is keyboard operable', async ({ page }) => {
+  await page.goto('/login');
+  await signIn(page, DEMO_USER.email, DEMO_USER.password);
+  await expect(page).toHaveURL(/\/jobs-test$/);
+  await page.reload(); // focus starts at the top of a freshly loaded page
+  // Tab from the top reaches the navigation, sign out, and the project selector, in order.
+  await expect(page.getByRole('article').first()).toBeVisible(); // streamed in after the loading skeleton
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('link', { name: 'commerce-pix' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('link', { name: 'Jobs dashboard' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('button', { name: 'Sign out' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(page.getByLabel('Selected project', { exact: true })).toBeFocused();
+});

@@ -1,0 +1,75 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+
+export const DEMO_USER = { email: 'demo@example.com', password: 'demo-password' } as const;
+export const PASSWORD = 'correct-horse-battery';
+
+export function randomEmail(): string {
+  return `user-${crypto.randomUUID()}@example.com`;
+}
+
+/** Signs up a fresh user on /login and waits for the dashboard. */
+export async function signUp(page: Page, email = randomEmail()): Promise<string> {
+  await page.goto('/login');
+  const form = page.getByRole('form', { name: 'Create an account' });
+  await form.getByLabel('Email').fill(email);
+  await form.getByLabel('Password').fill(PASSWORD);
+  await form.getByRole('button', { name: 'Sign up' }).click();
+  await expect(page).toHaveURL(/\/jobs-test$/);
+  await expect(page.getByTestId('user-email')).toHaveText(email);
+  return email;
+}
+
+export async function signIn(page: Page, email: string, password: string): Promise<void> {
+  const form = page.getByRole('form', { name: 'Sign in' });
+  await form.getByLabel('Email').fill(email);
+  await form.getByLabel('Password').fill(password);
+  await form.getByRole('button', { name: 'Sign in' }).click();
+}
+
+export async function createProject(page: Page, name: string): Promise<void> {
+  await page.getByLabel('New project name').fill(name);
+  await page.getByRole('button', { name: 'Create project' }).click();
+  await expect(page.getByLabel('Selected project', { exact: true })).toHaveValue(/.+/);
+  await expect(page.getByLabel('Selected project', { exact: true }).locator('option:checked')).toHaveText(name);
+}
+
+export async function addAsset(page: Page, asset: { name: string; path: string; mime: string }): Promise<void> {
+  await page.getByLabel('Asset name').fill(asset.name);
+  await page.getByLabel('Storage path').fill(asset.path);
+  await page.getByLabel('MIME type').selectOption(asset.mime);
+  await page.getByRole('button', { name: 'Add asset' }).click();
+  await expect(page.getByRole('list', { name: 'Assets of the selected project' })).toContainText(asset.name);
+}
+
+export async function createJob(page: Page, job: { mode: string; dollars: string; asset?: string }): Promise<void> {
+  const modeSelect = page.getByLabel('Mode', { exact: true });
+  if ((await modeSelect.locator(`option[value="${job.mode}"]`).count()) > 0) {
+    await modeSelect.selectOption(job.mode);
+  } else {
+    await modeSelect.selectOption('__custom__');
+    await page.getByLabel('Custom mode').fill(job.mode);
+  }
+  await page.getByLabel('Cost (USD)').fill(job.dollars);
+  await page.getByLabel('Input asset (optional)').selectOption(job.asset ? { label: job.asset } : { value: '' });
+  await page.getByRole('button', { name: 'Queue job' }).click();
+  await expect(jobCard(page, job.mode)).toBeVisible();
+}
+
+/** The job card of one mode (tests give each job a distinct mode). */
+export function jobCard(page: Page, mode: string): Locator {
+  return page.getByRole('article', { name: mode, exact: true });
+}
+
+export function statisticsRow(page: Page, status: string): Locator {
+  return page.getByTestId(`statistics-${status}`);
+}
+
+/** Collects uncaught errors and console errors (hydration mismatches included) for a final check. */
+export function collectPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  return errors;
+}
