@@ -1,6 +1,7 @@
 'use server';
 
 import { revalidatePath } from 'next/cache';
+import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { z } from 'zod';
 import { safeNextPath } from '@/lib/auth/redirects';
@@ -52,7 +53,14 @@ export async function signUp(_previous: AuthFormState, formData: FormData): Prom
   if (!parsed.success) return { error: parsed.error.issues[0].message, code: 'validation_failed', email };
 
   const supabase = await createClient();
-  const { data, error } = await supabase.auth.signUp({ email: parsed.data.email, password: parsed.data.password });
+  // Hosted projects with email confirmation send a link; app/auth/confirm turns it into a session.
+  const origin = (await headers()).get('origin');
+  const emailRedirectTo = origin ? `${origin}/auth/confirm?next=${encodeURIComponent(safeNextPath(parsed.data.next))}` : undefined;
+  const { data, error } = await supabase.auth.signUp({
+    email: parsed.data.email,
+    password: parsed.data.password,
+    options: { emailRedirectTo },
+  });
   // Auth's own messages: user_already_exists, weak_password (says what is missing), email_address_invalid.
   if (error) return { error: error.message, code: error.code, email };
   // With email confirmation on (hosted projects), Auth creates the user but returns no session.

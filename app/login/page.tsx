@@ -11,7 +11,7 @@ interface LoginPageProps {
 }
 
 export default async function LoginPage({ searchParams }: LoginPageProps) {
-  const { next } = await searchParams;
+  const { next, error } = await searchParams;
   const nextPath = safeNextPath(typeof next === 'string' ? next : null);
 
   return (
@@ -23,6 +23,12 @@ export default async function LoginPage({ searchParams }: LoginPageProps) {
         <h1 className="text-3xl font-bold tracking-tight">Sign in to the jobs dashboard</h1>
         <p className="text-slate-600">Your projects, assets and generation jobs are private to your account (row-level security).</p>
       </div>
+
+      {typeof error === 'string' && (
+        <p role="alert" className="rounded-md border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-800">
+          {error}
+        </p>
+      )}
 
       <div className="grid gap-6 md:grid-cols-2">
         <section className="rounded-lg border border-slate-200 bg-white p-6 shadow-sm">

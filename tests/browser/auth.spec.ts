@@ -57,3 +57,9 @@ test('sign out returns to /login and the dashboard is protected again', async ({
   await page.goto('/jobs-test');
   await expect(page).toHaveURL(/\/login\?next=%2Fjobs-test$/);
 });
+
+test('a broken email-confirmation link lands on /login with the reason', async ({ page }) => {
+  await page.goto('/auth/confirm?token_hash=forged&type=email&next=%2Fjobs-test');
+  await expect(page).toHaveURL(/\/login\?next=%2Fjobs-test&error=/);
+  await expect(page.getByRole('alert').first()).toContainText('Email confirmation failed');
+});
