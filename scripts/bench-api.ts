@@ -85,13 +85,23 @@ async function main() {
     const viaPlain = await measure('postgres.js (plain select)', async () => {
       await direct`select id, name, price from bench_items where id = ${42}`;
     });
+    // The same request without supabase-js: what the HTTP round trip and the server cost on their own.
+    const url = `${apis.url}/rest/v1/bench_items?select=id,name,price&id=eq.42`;
+    const headers = { apikey: anonKey, authorization: `Bearer ${anonKey}` };
+    const viaFetch = await measure('fetch → /rest/v1', async () => {
+      const response = await fetch(url, { headers });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      await response.text();
+    });
     const viaApi = await measure('supabase-js → /rest/v1', async () => {
       const { error } = await supabase.from('bench_items').select('id,name,price').eq('id', 42);
       if (error) throw new Error(error.message);
     });
     console.log(
-      `\noverhead at p50: ${(viaApi.p50 - viaPostgres.p50).toFixed(3)} ms over the same transaction, ` +
-        `${(viaApi.p50 - viaPlain.p50).toFixed(3)} ms over a plain select`,
+      `\noverhead at p50 of supabase-js → API: ${(viaApi.p50 - viaPostgres.p50).toFixed(3)} ms over the same transaction, ` +
+        `${(viaApi.p50 - viaPlain.p50).toFixed(3)} ms over a plain select` +
+        `\noverhead at p50 of fetch → API: ${(viaFetch.p50 - viaPostgres.p50).toFixed(3)} ms over the same transaction, ` +
+        `${(viaFetch.p50 - viaPlain.p50).toFixed(3)} ms over a plain select`,
     );
   } finally {
     await direct.end();
