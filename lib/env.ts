@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 const publicEnvSchema = z.object({
   NEXT_PUBLIC_SUPABASE_URL: z.url({
+    protocol: /^https?$/,
     message: 'NEXT_PUBLIC_SUPABASE_URL must be the URL of your Supabase project (or of the local stack: npm run dev sets it)',
   }),
   supabaseKey: z.string({
