@@ -26,24 +26,18 @@ export function JobStatistics({ statistics, lastUpdated }: { statistics: JobStat
       }
     >
       <dl aria-live="polite" aria-atomic="true" className="mb-4 grid grid-cols-3 gap-3" data-testid="statistics-summary">
-        <div className="rounded-md bg-slate-50 p-3">
-          <dt className="text-xs text-slate-600">Jobs</dt>
-          <dd className="text-xl font-semibold" data-testid="total-jobs">
-            {jobCount}
-          </dd>
-        </div>
-        <div className="rounded-md bg-slate-50 p-3">
-          <dt className="text-xs text-slate-600">Total cost</dt>
-          <dd className="text-xl font-semibold" data-testid="total-cost">
-            {formatCents(totalCents)}
-          </dd>
-        </div>
-        <div className="rounded-md bg-slate-50 p-3">
-          <dt className="text-xs text-slate-600">Average cost</dt>
-          <dd className="text-xl font-semibold" data-testid="average-cost">
-            {formatCents(averageCents)}
-          </dd>
-        </div>
+        {[
+          { label: 'Jobs', value: String(jobCount), testId: 'total-jobs' },
+          { label: 'Total cost', value: formatCents(totalCents), testId: 'total-cost' },
+          { label: 'Average cost', value: formatCents(averageCents), testId: 'average-cost' },
+        ].map(({ label, value, testId }) => (
+          <div key={testId} className="rounded-md bg-slate-50 p-3">
+            <dt className="text-xs text-slate-600">{label}</dt>
+            <dd className="text-xl font-semibold" data-testid={testId}>
+              {value}
+            </dd>
+          </div>
+        ))}
       </dl>
       <div className="overflow-x-auto">
         <table className="w-full text-left text-sm">
