@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { AuthApiError, AuthWeakPasswordError, createClient, type SupabaseClient } from '@supabase/supabase-js';
+import { AuthApiError, AuthWeakPasswordError, type SupabaseClient } from '@supabase/supabase-js';
 import { decodeJwt, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/cluster.ts';
+import { untypedClient } from '../support/users.ts';
 
 let db: TestDatabase;
 let api: TestApi;
@@ -17,21 +18,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
-/**
- * supabase-js builds a realtime client eagerly and, on Node 20 (no global WebSocket), fails unless given a
- * transport. These tests never open a channel, so the transport only has to exist.
- */
-class NoRealtimeTransport {
-  constructor() {
-    throw new Error('realtime is not used by the auth tests');
-  }
-}
-const clientOptions = {
-  auth: { persistSession: false, autoRefreshToken: false },
-  realtime: { transport: NoRealtimeTransport as unknown as typeof WebSocket },
-};
-const anonClient = (): SupabaseClient => createClient(api.url, api.anonKey, clientOptions);
-const serviceClient = (): SupabaseClient => createClient(api.url, api.serviceRoleKey, clientOptions);
+const anonClient = (): SupabaseClient => untypedClient(api);
+const serviceClient = (): SupabaseClient => untypedClient(api, api.serviceRoleKey);
 const newEmail = (label: string) => `${label}-${randomUUID().slice(0, 8)}@Example.com`;
 
 /** A raw call to the Auth API, for statuses, headers and bodies supabase-js hides. */

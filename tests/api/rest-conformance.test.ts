@@ -1,8 +1,9 @@
-import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import { type SupabaseClient } from '@supabase/supabase-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signJwt } from '../../local-stack/http/jwt.ts';
 import { startTestApi, type TestApi } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/cluster.ts';
+import { untypedClient } from '../support/users.ts';
 
 const USER_A = '0a0a0a0a-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
 const USER_B = '0b0b0b0b-bbbb-4bbb-8bbb-bbbbbbbbbbbb';
@@ -150,19 +151,8 @@ let tokenA: string;
 
 const now = () => Math.floor(Date.now() / 1000);
 
-/** Node 20 has no WebSocket and these tests never use Realtime: a transport that refuses to connect. */
-class NoWebSocket {
-  constructor() {
-    throw new Error('Realtime is not used by the REST API tests');
-  }
-}
-
 function clientWith(key: string, token?: string): SupabaseClient {
-  return createClient(api.url, key, {
-    auth: { persistSession: false, autoRefreshToken: false },
-    realtime: { transport: NoWebSocket as never },
-    global: token ? { headers: { Authorization: `Bearer ${token}` } } : {},
-  });
+  return untypedClient(api, key, token);
 }
 
 async function userToken(sub: string, extra: Record<string, unknown> = {}): Promise<string> {
