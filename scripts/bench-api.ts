@@ -4,28 +4,19 @@
  *
  *   npm run bench:api            (ITERATIONS=2000 WARMUP=200 by default)
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createClient } from '@supabase/supabase-js';
 import postgres from 'postgres';
 import { bootstrapPlatform } from '../local-stack/bootstrap.ts';
 import { SUPABASE_LOCAL_JWT_SECRET } from '../local-stack/config.ts';
 import { apiKeys } from '../local-stack/keys.ts';
-import { startPostgres } from '../local-stack/postgres-server.ts';
 import { freePort } from '../local-stack/processes.ts';
+import { startScratchCluster } from '../local-stack/scratch-cluster.ts';
 import { startApis } from '../local-stack/stack.ts';
+import { nodeRealtimeOptions } from '../lib/supabase/node-realtime.ts';
 
 const ITERATIONS = Number(process.env.ITERATIONS ?? 2000);
 const WARMUP = Number(process.env.WARMUP ?? 200);
-
-/** Node 20 has no WebSocket; the benchmark never uses Realtime. */
-class NoWebSocket {
-  constructor() {
-    throw new Error('Realtime is not used by the benchmark');
-  }
-}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -46,12 +37,8 @@ async function measure(label: string, run: () => Promise<void>): Promise<{ p50: 
 }
 
 async function main() {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bench-api-pg-'));
-  chmodSync(dataDir, 0o755);
-  const host = '127.0.0.1';
-  const dbPort = await freePort(host);
-  const server = await startPostgres({ pgData: path.join(dataDir, 'pgdata'), port: dbPort, host, ephemeral: true });
-  const databaseUrl = `postgresql://postgres:postgres@${host}:${dbPort}/postgres`;
+  const cluster = await startScratchCluster('bench-api-pg');
+  const databaseUrl = cluster.url();
   let apis: { url: string; stop(): Promise<void> } | null = null;
   const direct = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
@@ -63,12 +50,11 @@ async function main() {
       analyze bench_items;`);
     await admin.end();
 
-    const apiPort = await freePort(host);
-    apis = await startApis({ databaseUrl, host, port: apiPort, jwtSecret: SUPABASE_LOCAL_JWT_SECRET });
+    apis = await startApis({ databaseUrl, host: cluster.host, port: await freePort(cluster.host), jwtSecret: SUPABASE_LOCAL_JWT_SECRET });
     const { anonKey } = await apiKeys(SUPABASE_LOCAL_JWT_SECRET);
     const supabase = createClient(apis.url, anonKey, {
       auth: { persistSession: false, autoRefreshToken: false },
-      realtime: { transport: NoWebSocket as never },
+      realtime: nodeRealtimeOptions,
     });
 
     console.log(`${ITERATIONS} iterations after ${WARMUP} warm-up, one request at a time\n`);
@@ -106,8 +92,7 @@ async function main() {
   } finally {
     await direct.end();
     await apis?.stop();
-    await server.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await cluster.stop();
   }
 }
 

@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-
-const REPO_ROOT = path.resolve(import.meta.dirname, '..');
+import { REPO_ROOT } from '../local-stack/config.ts';
 const PG_META_SERVER = path.join(REPO_ROOT, 'node_modules', '@supabase', 'postgres-meta', 'dist', 'server', 'server.js');
 
 /** Where `npm run db:types` writes the generated `Database` type. */

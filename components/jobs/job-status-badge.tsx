@@ -8,8 +8,6 @@ const LOOK: Record<JobStatus, { label: string; icon: LucideIcon; className: stri
   failed: { label: 'Failed', icon: XCircle, className: 'bg-red-50 text-red-900 ring-red-300' },
 };
 
-export const statusLabel = (status: JobStatus) => LOOK[status].label;
-
 /** Status as icon + word (never color alone). */
 export function JobStatusBadge({ status }: { status: JobStatus }) {
   const { label, icon: Icon, className } = LOOK[status];

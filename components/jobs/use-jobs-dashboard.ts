@@ -14,22 +14,18 @@ import {
   transitionJobStatusClient,
 } from '@/lib/db/generation-jobs-client';
 import type { GenerationJob, JobStatus, NewAsset, NewGenerationJob } from '@/lib/db/job-types';
-import { JOB_PAGE_SIZE, POLL_INTERVAL_MS, type DashboardData } from './dashboard-data';
+import { JOB_PAGE_SIZE, loadDashboardData, POLL_INTERVAL_MS, type DashboardData } from './dashboard-data';
 import { errorMessage, toastError } from './report-error';
 
 /** An action's outcome for the form that started it (the toast is already shown). */
 export type ActionResult = { ok: true } | { ok: false; error: unknown };
 
-async function loadDashboard(projectId: string | null, jobLimit: number): Promise<DashboardData> {
-  const [projects, statistics] = await Promise.all([getProjectsClient(), getJobStatisticsClient()]);
-  const selectedProjectId = projects.some((p) => p.id === projectId) ? projectId : (projects[0]?.id ?? null);
-  if (!selectedProjectId) return { projects, selectedProjectId, assets: [], jobs: [], nextCursor: null, statistics };
-  const [assets, page] = await Promise.all([
-    getProjectAssetsClient(selectedProjectId),
-    getProjectJobsClient(selectedProjectId, { limit: jobLimit }),
-  ]);
-  return { projects, selectedProjectId, assets, jobs: page.items, nextCursor: page.nextCursor, statistics };
-}
+const clientQueries = {
+  getProjects: getProjectsClient,
+  getJobStatistics: getJobStatisticsClient,
+  getProjectAssets: getProjectAssetsClient,
+  getProjectJobs: getProjectJobsClient,
+};
 
 /**
  * The dashboard's data and actions. Every action refreshes everything afterwards, and a poll re-reads
@@ -58,7 +54,7 @@ export function useJobsDashboard(initialData: DashboardData, initialError: strin
     const limit = target === current.selectedProjectId ? Math.min(100, Math.max(JOB_PAGE_SIZE, current.jobs.length)) : JOB_PAGE_SIZE;
     inFlight.current = true;
     try {
-      const next = await loadDashboard(target, limit);
+      const next = await loadDashboardData(clientQueries, target, limit);
       if (seq !== loadSeq.current) return;
       dataRef.current = next;
       setData(next);
@@ -170,6 +166,7 @@ export function useJobsDashboard(initialData: DashboardData, initialError: strin
     } catch (error) {
       toastError('Could not load more jobs', error);
     } finally {
+      // A refresh this superseded will not clear its flag itself; without this, polling would stop.
       inFlight.current = false;
       setLoadingMore(false);
     }

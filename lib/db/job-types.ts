@@ -15,8 +15,6 @@ export const JOB_TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> 
   failed: [],
 };
 
-export const isTerminal = (status: JobStatus) => JOB_TRANSITIONS[status].length === 0;
-
 /** A row of generation_jobs, with `status` narrowed to the workflow's statuses. */
 export type GenerationJob = Omit<Tables<'generation_jobs'>, 'status'> & { status: JobStatus };
 export type RecentJob = GenerationJob;

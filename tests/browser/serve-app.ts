@@ -3,15 +3,14 @@
  * the production build of the app pointed at it. Never touches the developer's stack or data.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT, SUPABASE_LOCAL_JWT_SECRET } from '../../local-stack/config.ts';
+import { makeDataDir } from '../../local-stack/scratch-cluster.ts';
 import { startStack } from '../../local-stack/stack.ts';
 import { BROWSER_TEST_PORTS } from './ports.ts';
 
-const dataDir = mkdtempSync(path.join(os.tmpdir(), 'jobs-browser-'));
-chmodSync(dataDir, 0o755);
+const dataDir = makeDataDir('jobs-browser');
 const stack = await startStack(
   {
     dataDir,

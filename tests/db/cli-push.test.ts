@@ -1,30 +1,31 @@
-import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapPlatform } from '../../local-stack/bootstrap.ts';
 import { REPO_ROOT } from '../../local-stack/config.ts';
 import { runSupabaseCli } from '../../local-stack/migrate.ts';
-import { startPostgres, type RunningPostgres } from '../../local-stack/postgres-server.ts';
-import { freePort } from '../../local-stack/processes.ts';
+import { clusterUrl } from '../support/cluster.ts';
 
-// The platform bootstrap creates cluster-wide roles, so a truly fresh database needs its own cluster.
-let server: RunningPostgres;
-let dataDir: string;
+// A fresh, empty database of the test cluster (not a clone of the migrated template): only the platform
+// bootstrap, as a new hosted project has it.
 let dbUrl: string;
+let drop: () => Promise<void>;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'cli-push-pg-'));
-  chmodSync(dataDir, 0o755);
-  const port = await freePort();
-  server = await startPostgres({ pgData: path.join(dataDir, 'pgdata'), port, host: '127.0.0.1', ephemeral: true });
-  dbUrl = `postgresql://postgres:postgres@127.0.0.1:${port}/postgres`;
+  const name = `cli_push_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(clusterUrl('postgres'), { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  dbUrl = clusterUrl(name);
   await bootstrapPlatform(dbUrl);
+  drop = async () => {
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  };
 });
 afterAll(async () => {
-  await server?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await drop?.();
 });
 
 const migrationFiles = () => readdirSync(path.join(REPO_ROOT, 'supabase', 'migrations')).filter((f) => f.endsWith('.sql')).sort();

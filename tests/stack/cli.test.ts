@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isAlive, waitUntilGone, freePort } from '../../local-stack/processes.ts';
+import { freePort, isAlive, waitUntilGone } from '../../local-stack/processes.ts';
+import { makeDataDir } from '../../local-stack/scratch-cluster.ts';
 
 const run = promisify(execFile);
 const CLI = path.resolve('local-stack/cli.ts');
@@ -19,8 +19,7 @@ interface Stack {
 }
 
 async function newStack(): Promise<Stack> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'jobs-stack-'));
-  chmodSync(dataDir, 0o755);
+  const dataDir = makeDataDir('jobs-stack');
   const apiPort = await freePort();
   const dbPort = await freePort();
   return {

@@ -37,16 +37,6 @@ export async function asRole<T>(sql: postgres.Sql, actor: Actor, fn: (tx: postgr
   }) as Promise<T>;
 }
 
-/** Runs one query as `actor` and resolves to its rows. */
-export function queryAs<T extends object = Record<string, unknown>>(
-  sql: postgres.Sql,
-  actor: Actor,
-  query: string,
-  params: postgres.ParameterOrJSON<never>[] = [],
-): Promise<T[]> {
-  return asRole(sql, actor, async (tx) => [...(await tx.unsafe<T[]>(query, params))]);
-}
-
 export interface SqlError {
   code: string;
   message: string;
