@@ -1,5 +1,6 @@
 import http from 'node:http';
-import type { Api, HttpRequest, HttpResponse } from './types.ts';
+import type { Duplex } from 'node:stream';
+import type { Api, HttpRequest, HttpResponse, UpgradeApi } from './types.ts';
 import { json } from './types.ts';
 
 /** Bodies above this are refused with 413 before any API sees them. */
@@ -21,6 +22,8 @@ export interface GatewayOptions {
   port: number;
   /** Prefix (e.g. `/auth/v1`) → API. */
   apis: Record<string, Api>;
+  /** Prefix (e.g. `/realtime/v1`) → API that takes over Upgrade (WebSocket) requests. */
+  upgrades?: Record<string, UpgradeApi>;
   /** Answered at `/health`: 200 while true. */
   healthy: () => boolean;
   log?: (line: string) => void;
@@ -96,6 +99,15 @@ export async function startGateway(options: GatewayOptions): Promise<http.Server
         res.writeHead(response.status, { ...CORS_HEADERS, ...response.headers });
         res.end(req.method === 'HEAD' ? undefined : response.body);
       });
+  });
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    const pathname = new URL(req.url ?? '/', 'http://gateway').pathname;
+    const prefix = Object.keys(options.upgrades ?? {}).find((candidate) => pathname.startsWith(`${candidate}/`));
+    if (!prefix || !options.healthy()) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    options.upgrades![prefix].upgrade(req, socket, head);
   });
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {

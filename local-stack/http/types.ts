@@ -1,3 +1,6 @@
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+
 /** What the gateway hands to an API (auth or rest): the request fully read, headers lower-cased. */
 export interface HttpRequest {
   method: string;
@@ -20,6 +23,15 @@ export type Handler = (request: HttpRequest) => Promise<HttpResponse>;
 /** An API mounted by the gateway under a prefix. */
 export interface Api {
   handle: Handler;
+  close(): Promise<void>;
+}
+
+/**
+ * An API that takes over the connection of an HTTP Upgrade request under its prefix (Realtime's
+ * WebSocket at /realtime/v1/websocket): the gateway hands it the raw request, socket and head.
+ */
+export interface UpgradeApi {
+  upgrade(request: http.IncomingMessage, socket: Duplex, head: Buffer): void;
   close(): Promise<void>;
 }
 

@@ -113,3 +113,36 @@ describe('platform bootstrap in a further database of the same cluster', () => {
     }
   });
 });
+
+describe('bootstrap versions', () => {
+  it('records every version of local-stack/bootstrap/versions as applied', async () => {
+    const { bootstrapVersions } = await import('../../local-stack/bootstrap.ts');
+    const rows = await db.sql<{ version: number; name: string }[]>`
+      select version, name from _local_stack.bootstrap_versions order by version`;
+    expect(rows).toEqual(bootstrapVersions().map(({ version, name }) => ({ version, name })));
+    expect(rows[0]).toEqual({ version: 1, name: 'platform' });
+  });
+
+  it('upgrades a database made before versions existed without re-running version 1', async () => {
+    const { bootstrapPlatform, bootstrapVersions } = await import('../../local-stack/bootstrap.ts');
+    const { clusterUrl } = await import('../support/cluster.ts');
+    const name = `legacy_${Date.now()}`;
+    await db.sql.unsafe(`create database ${name}`);
+    try {
+      expect(await bootstrapPlatform(clusterUrl(name))).toBe(true);
+      const { default: postgres } = await import('postgres');
+      const legacy = postgres(clusterUrl(name), { max: 1, onnotice: () => {} });
+      try {
+        // What the first stack left: the platform objects and the comment marker, no version table.
+        await legacy`drop schema _local_stack cascade`;
+        expect(await bootstrapPlatform(clusterUrl(name))).toBe(false);
+        const rows = await legacy<{ version: number }[]>`select version from _local_stack.bootstrap_versions order by version`;
+        expect(rows.map((row) => row.version)).toEqual(bootstrapVersions().map((version) => version.version));
+      } finally {
+        await legacy.end();
+      }
+    } finally {
+      await db.sql.unsafe(`drop database ${name} with (force)`);
+    }
+  });
+});
