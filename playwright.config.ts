@@ -14,6 +14,8 @@ if (!existsSync(CHROMIUM)) {
 export default defineConfig({
   testDir: 'tests/browser',
   testMatch: '**/*.spec.ts',
+  // The dev-server smoke set has its own config (playwright.dev.config.ts) and server.
+  testIgnore: 'dev-smoke/**',
   fullyParallel: false,
   workers: 1,
   timeout: 60_000,
