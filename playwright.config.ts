@@ -14,8 +14,9 @@ if (!existsSync(CHROMIUM)) {
 export default defineConfig({
   testDir: 'tests/browser',
   testMatch: '**/*.spec.ts',
-  // The dev-server smoke set has its own config (playwright.dev.config.ts) and server.
-  testIgnore: 'dev-smoke/**',
+  // Their own configs: the dev-server smoke set (playwright.dev.config.ts), the docs screenshots
+  // (playwright.docs.config.ts, which writes tracked files).
+  testIgnore: ['dev-smoke/**', 'docs-screenshots/**'],
   fullyParallel: false,
   workers: 1,
   timeout: 60_000,
