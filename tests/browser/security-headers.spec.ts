@@ -104,7 +104,7 @@ test('the login page and the dashboard run without a single CSP violation', asyn
   await signIn(page, DEMO_USER.email, DEMO_USER.password);
   await expect(page).toHaveURL(/\/jobs-test$/);
   await expect(page.getByRole('article').first()).toBeVisible();
-  // Client-side work after hydration: switch project, open and close a dialog, let a toast show.
+  // Client-side work after hydration: switch project, open and close a dialog.
   await page.getByLabel('Selected project', { exact: true }).selectOption({ label: 'Spring sneaker launch' });
   const running = page.locator('article[data-status="running"]').first();
   await running.getByRole('button', { name: /^Mark failed/ }).click();
@@ -115,4 +115,10 @@ test('the login page and the dashboard run without a single CSP violation', asyn
   await expect(page.getByRole('article').first()).toBeVisible();
   expect(violations).toEqual([]);
   expect(errors).toEqual([]);
+
+  // A route handler's own answer (signed in, so not the proxy's redirect) carries the headers too.
+  const schemaDoc = await page.request.get('/jobs-test/schema-doc', { maxRedirects: 0 });
+  expect(schemaDoc.status()).toBe(200);
+  expectFixedHeaders(schemaDoc);
+  expect(directives(schemaDoc).get('frame-ancestors')).toEqual(["'none'"]);
 });
