@@ -5,7 +5,7 @@ const config = [
   ...nextVitals,
   ...nextTypeScript,
   {
-    ignores: ['node_modules/**', '.next/**', '.next-browser-tests/**', '.local-stack/**', '.tmp/**', 'test-results/**', 'playwright-report/**', 'next-env.d.ts', 'lib/db/database.types.ts'],
+    ignores: ['node_modules/**', '.next/**', '.next-browser-tests/**', '.next-browser-dev/**', '.local-stack/**', '.tmp/**', 'test-results/**', 'playwright-report/**', 'next-env.d.ts', 'lib/db/database.types.ts'],
   },
   {
     rules: {

@@ -14,6 +14,9 @@ if (!existsSync(CHROMIUM)) {
 export default defineConfig({
   testDir: 'tests/browser',
   testMatch: '**/*.spec.ts',
+  // Their own configs: the dev-server smoke set (playwright.dev.config.ts), the docs screenshots
+  // (playwright.docs.config.ts, which writes tracked files).
+  testIgnore: ['dev-smoke/**', 'docs-screenshots/**'],
   fullyParallel: false,
   workers: 1,
   timeout: 60_000,

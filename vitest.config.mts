@@ -12,6 +12,7 @@ export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
     globalSetup: ['tests/support/global-setup.ts'],
+    setupFiles: ['tests/support/fast-check-setup.ts'],
     // Each file gets its own database cloned from the migrated template; two files at a time fits 2 cores.
     pool: 'forks',
     maxWorkers: 2,

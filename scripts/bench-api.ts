@@ -4,7 +4,6 @@
  *
  *   npm run bench:api            (ITERATIONS=2000 WARMUP=200 by default)
  */
-import { performance } from 'node:perf_hooks';
 import { createClient } from '@supabase/supabase-js';
 import postgres from 'postgres';
 import { bootstrapPlatform } from '../local-stack/bootstrap.ts';
@@ -14,24 +13,13 @@ import { freePort } from '../local-stack/processes.ts';
 import { startScratchCluster } from '../local-stack/scratch-cluster.ts';
 import { startApis } from '../local-stack/stack.ts';
 import { nodeRealtimeOptions } from '../lib/supabase/node-realtime.ts';
+import { time, type Latency } from './latency.ts';
 
 const ITERATIONS = Number(process.env.ITERATIONS ?? 2000);
 const WARMUP = Number(process.env.WARMUP ?? 200);
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-async function measure(label: string, run: () => Promise<void>): Promise<{ p50: number; p95: number }> {
-  for (let i = 0; i < WARMUP; i += 1) await run();
-  const samples: number[] = [];
-  for (let i = 0; i < ITERATIONS; i += 1) {
-    const start = performance.now();
-    await run();
-    samples.push(performance.now() - start);
-  }
-  samples.sort((a, b) => a - b);
-  const result = { p50: percentile(samples, 50), p95: percentile(samples, 95) };
+async function measure(label: string, run: () => Promise<void>): Promise<Latency> {
+  const result = await time(run, { iterations: ITERATIONS, warmup: WARMUP });
   console.log(`${label.padEnd(34)} p50 ${result.p50.toFixed(3)} ms   p95 ${result.p95.toFixed(3)} ms`);
   return result;
 }

@@ -6,10 +6,39 @@ export function formatCents(cents: number | string): string {
 }
 
 const dateTime = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'short' });
+const timeOfDay = new Intl.DateTimeFormat('en-US', { timeStyle: 'medium' });
 
-/** Local time for display; render inside <time suppressHydrationWarning> (server and browser zones differ). */
-export function formatDateTime(iso: string): string {
-  return dateTime.format(new Date(iso));
+/** What the dashboard shows for a timestamp that names no point in time. */
+export const DATE_PLACEHOLDER = 'Unknown';
+
+export type DateInput = string | number | Date | null | undefined;
+
+/**
+ * A timestamp as PostgREST sends it (or a Date, or epoch ms) as a valid Date; null for null, `infinity`,
+ * `-infinity`, years JavaScript cannot hold, or garbage. Every date the dashboard renders goes through here:
+ * Intl throws "Invalid time value" on an invalid Date, and one bad row must not take the page down.
+ */
+export function parseTimestamp(value: DateInput): Date | null {
+  if (value === null || value === undefined || value === '') return null;
+  const date = value instanceof Date ? value : new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/** Local date and time; render inside <time suppressHydrationWarning> (server and browser zones differ). */
+export function formatDateTime(value: DateInput): string {
+  const date = parseTimestamp(value);
+  return date ? dateTime.format(date) : DATE_PLACEHOLDER;
+}
+
+/** Local time of day, for "updated at" notes. */
+export function formatTime(value: DateInput): string {
+  const date = parseTimestamp(value);
+  return date ? timeOfDay.format(date) : DATE_PLACEHOLDER;
+}
+
+/** The `dateTime` attribute of a <time> element: ISO 8601, or undefined when there is no valid date. */
+export function isoDateTime(value: DateInput): string | undefined {
+  return parseTimestamp(value)?.toISOString();
 }
 
 /** The UUID's last 8 hex digits: distinct for random ids and for the seed's sequential ones alike. */

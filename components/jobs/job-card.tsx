@@ -1,7 +1,7 @@
 import type { Asset, GenerationJob, JobStatus } from '@/lib/db/job-types';
 import { JobActions } from './job-actions';
 import { JobStatusBadge } from './job-status-badge';
-import { formatCents, formatDateTime, shortId } from './format';
+import { formatCents, formatDateTime, isoDateTime, shortId } from './format';
 
 interface JobCardProps {
   job: GenerationJob;
@@ -12,7 +12,7 @@ interface JobCardProps {
 
 function Time({ iso }: { iso: string }) {
   return (
-    <time dateTime={iso} suppressHydrationWarning>
+    <time dateTime={isoDateTime(iso)} suppressHydrationWarning>
       {formatDateTime(iso)}
     </time>
   );

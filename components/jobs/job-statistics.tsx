@@ -1,6 +1,6 @@
 import type { JobStatistic } from '@/lib/db/job-types';
 import { JobStatusBadge } from './job-status-badge';
-import { formatCents } from './format';
+import { formatCents, formatTime, isoDateTime } from './format';
 import { Panel } from './panel';
 
 /** Per-status count, total and average cost (all projects), with totals; announced politely when they change. */
@@ -19,7 +19,7 @@ export function JobStatistics({ statistics, lastUpdated }: { statistics: JobStat
           {lastUpdated && (
             <>
               {' · updated '}
-              <time dateTime={lastUpdated.toISOString()}>{lastUpdated.toLocaleTimeString('en-US')}</time>
+              <time dateTime={isoDateTime(lastUpdated)}>{formatTime(lastUpdated)}</time>
             </>
           )}
         </p>

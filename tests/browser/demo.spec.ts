@@ -1,8 +1,7 @@
-import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { collectPageErrors, DEMO_USER, jobCard, signIn, statisticsRow } from './helpers';
 
-// Read-only: other tests sign in as the demo user too, and the screenshot should show the seed.
+// Read-only: other tests sign in as the demo user too, and `npm run docs:screenshot` shows the seed.
 test('the seeded demo user sees a populated dashboard', async ({ page }) => {
   const errors = collectPageErrors(page);
   await page.setViewportSize({ width: 1280, height: 900 });
@@ -28,8 +27,5 @@ test('the seeded demo user sees a populated dashboard', async ({ page }) => {
   await expect(jobCard(page, 'upscale').first()).toBeVisible();
   await expect(page.getByRole('list', { name: 'Assets of the selected project' })).toContainText('Sneaker, side view');
 
-  // Let toasts and the "updated" time settle before the picture.
-  await page.mouse.move(0, 0);
-  await page.screenshot({ path: path.join('docs', 'dashboard.png'), fullPage: true });
   expect(errors).toEqual([]);
 });
