@@ -22,6 +22,7 @@ async function newStack(): Promise<Stack> {
   const dataDir = makeDataDir('jobs-stack');
   const apiPort = await freePort();
   const dbPort = await freePort();
+  const mailPort = await freePort();
   return {
     dataDir,
     apiPort,
@@ -31,6 +32,7 @@ async function newStack(): Promise<Stack> {
       LOCAL_STACK_DATA_DIR: dataDir,
       LOCAL_STACK_API_PORT: String(apiPort),
       LOCAL_STACK_DB_PORT: String(dbPort),
+      LOCAL_STACK_MAIL_PORT: String(mailPort),
     },
   };
 }
