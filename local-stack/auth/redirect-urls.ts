@@ -49,6 +49,11 @@ export function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${source}$`);
 }
 
+function rawHostname(url: string): string {
+  const match = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i.exec(url);
+  return (match?.[1] ?? '').replace(/^\[|\]$/g, '').toLowerCase();
+}
+
 function parseUrl(value: string): URL | null {
   try {
     return new URL(value);
@@ -65,11 +70,12 @@ export function isRedirectUrlValid(config: Pick<AuthConfig, 'siteUrl' | 'uriAllo
   if (redirectUrl === '') return false;
   const target = parseUrl(redirectUrl);
   if (!target) return false;
-  const site = parseUrl(config.siteUrl);
-  const hostname = target.hostname.replace(/^\[|\]$/g, '');
-  if (site && hostname !== '' && site.hostname === target.hostname) return true;
+  // The host as written: WHATWG parsing turns `2130706433` or `0x7f.1` into 127.0.0.1, Go's parser does not.
+  const hostname = rawHostname(redirectUrl);
+  const siteHostname = rawHostname(config.siteUrl);
+  if (hostname !== '' && siteHostname === hostname) return true;
   if (/^[0-9]+$/.test(hostname)) return false;
-  if (isIP(hostname) !== 0) return hostname === '::1' || /^127\./.test(hostname);
+  if (isIP(hostname) !== 0) return hostname === '::1' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
   return config.uriAllowList.some((pattern) => globToRegExp(pattern.trim()).test(target.href) || globToRegExp(pattern.trim()).test(redirectUrl));
 }
 
