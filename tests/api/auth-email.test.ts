@@ -243,7 +243,7 @@ describe('password recovery', () => {
     const code = (await followLink(linkIn(mail))).searchParams.get('code')!;
     const exchanged = await client.auth.exchangeCodeForSession(code);
     expect(exchanged.error).toBeNull();
-    expect(exchanged.data.redirectType).toBe('recovery');
+    expect(exchanged.data).toMatchObject({ redirectType: 'recovery' });
     expect(events).toContain('PASSWORD_RECOVERY');
     expect((await client.auth.updateUser({ password: 'brand-new-password-2' })).error).toBeNull();
     expect((await untypedClient(api).auth.signInWithPassword({ email, password: 'brand-new-password-2' })).error).toBeNull();
@@ -310,7 +310,7 @@ describe('invitations and admin.generateLink', () => {
     const { data, error } = await admin().auth.admin.inviteUserByEmail(email, { data: { team: 'ops' } });
     expect(error).toBeNull();
     expect(data.user).toMatchObject({ email, user_metadata: { team: 'ops' } });
-    expect(data.user.invited_at).toEqual(expect.any(String));
+    expect(data.user!.invited_at).toEqual(expect.any(String));
     const mail = await waitForMail(api.mailUrl, email, { subject: 'You have been invited' });
     expect(new URL(linkIn(mail)).searchParams.get('type')).toBe('invite');
     const verified = await untypedClient(api).auth.verifyOtp({ email, token: codeIn(mail), type: 'invite' });
