@@ -9,7 +9,6 @@ const SITE = 'https://site.invalid';
  */
 export function safeNextPath(next: string | null | undefined, fallback = '/jobs-test'): string {
   if (!next || next.length > 2048) return fallback;
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
   if (/[\u0000-\u001f\u007f\\]/.test(next)) return fallback;
   if (!next.startsWith('/') || next.startsWith('//')) return fallback;
   let url: URL;
