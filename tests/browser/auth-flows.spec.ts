@@ -23,7 +23,8 @@ test('sign-up with email confirmation: check your email, follow the link (PKCE v
   await page.goto('/jobs-test');
   await expect(page).toHaveURL(/\/login\?next=%2Fjobs-test$/);
 
-  const confirmed = page.waitForURL(/\/auth\/confirm\?.*code=/);
+  // /verify sends the browser to /auth/confirm with a PKCE code, which the app exchanges for a session.
+  const confirmed = page.waitForRequest((request) => /\/auth\/confirm\?.*code=/.test(request.url()));
   await followMailLink(page, email, 'Confirm Your Email');
   await confirmed;
   await expect(page).toHaveURL(/\/jobs-test$/);
@@ -108,7 +109,7 @@ test('/login shows only known messages from its query string', async ({ page }) 
   await page.goto('/login?error=Your%20account%20is%20locked.%20Call%20%2B1%20555%200100');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Sign in to the jobs dashboard');
   await expect(page.getByText('Your account is locked')).toHaveCount(0);
-  await expect(page.getByRole('alert')).toHaveCount(0);
+  await expect(page.getByRole('main').getByRole('alert')).toHaveCount(0);
   await page.goto('/login?error=confirmation_failed');
-  await expect(page.getByRole('alert')).toContainText('Email confirmation failed');
+  await expect(page.getByRole('main').getByRole('alert')).toContainText('Email confirmation failed');
 });

@@ -1,5 +1,6 @@
 import type { EmailOtpType } from '@supabase/supabase-js';
-import { NextResponse, type NextRequest } from 'next/server';
+import { redirect } from 'next/navigation';
+import type { NextRequest } from 'next/server';
 import { confirmationErrorCode } from '@/lib/auth/login-messages';
 import { safeNextPath } from '@/lib/auth/redirects';
 import { createClient } from '@/lib/supabase/server';
@@ -12,7 +13,7 @@ const EMAIL_OTP_TYPES = new Set<EmailOtpType>(['signup', 'invite', 'magiclink', 
  * a session cookie here. A recovery goes on to the new-password page; errors go to /login as codes.
  */
 export async function GET(request: NextRequest) {
-  const { searchParams, origin } = request.nextUrl;
+  const { searchParams } = request.nextUrl;
   const next = safeNextPath(searchParams.get('next'));
   const code = searchParams.get('code');
   const tokenHash = searchParams.get('token_hash');
@@ -31,10 +32,7 @@ export async function GET(request: NextRequest) {
     if (error) failure = error.code ?? 'unknown';
     else target = type === 'recovery' ? '/auth/update-password' : next;
   }
-  if (target) return NextResponse.redirect(new URL(target, origin));
-
-  const login = new URL('/login', origin);
-  login.searchParams.set('next', next);
-  login.searchParams.set('error', confirmationErrorCode(failure));
-  return NextResponse.redirect(login);
+  // Relative redirects: nextUrl's origin says `localhost` for 127.0.0.1, where the session cookie is not sent.
+  if (target) redirect(target);
+  redirect(`/login?${new URLSearchParams({ next, error: confirmationErrorCode(failure) }).toString()}`);
 }
