@@ -1,6 +1,6 @@
 import { methodForVerificationType, type AuthenticationMethod } from './amr.ts';
 import type { AuthContext } from './context.ts';
-import { NIL_UUID, type Db } from './db.ts';
+import { jsonb, NIL_UUID, type Db } from './db.ts';
 import { clearOneTimeTokens, isExpired, tokenHash } from './email-tokens.ts';
 import { AuthError, badRequest, forbidden } from './errors.ts';
 import { hashPassword, randomPassword } from './passwords.ts';
@@ -163,7 +163,7 @@ export async function applyEmailChange(tx: Db, user: UserRow, newEmail: string):
   if (newEmail === '') throw new AuthError(422, 'validation_failed', 'No email change is pending');
   const updated = await tx`
     update auth.identities
-    set identity_data = identity_data || ${tx.json({ email: newEmail, email_verified: true })}, updated_at = now()
+    set identity_data = identity_data || ${jsonb(tx, { email: newEmail, email_verified: true })}, updated_at = now()
     where user_id = ${user.id} and provider = 'email'`;
   if (updated.count === 0) await insertEmailIdentity(tx, user.id, newEmail, true);
   let current = await setUserColumns(tx, user.id, {
