@@ -1,20 +1,33 @@
 -- GoTrue's tables for email links and codes, PKCE, MFA and its audit log, with GoTrue's own table,
 -- column, type and index names (as its migrations leave them on a hosted project), so SQL written
--- against hosted Supabase (seeds, reports, cleanup jobs) runs here unchanged.
+-- against hosted Supabase (seeds, reports, cleanup jobs) runs here unchanged. Written to be re-runnable,
+-- like GoTrue's own migrations, for databases whose version table was lost.
 
-create type auth.factor_type as enum ('totp', 'webauthn', 'phone');
-create type auth.factor_status as enum ('unverified', 'verified');
-create type auth.code_challenge_method as enum ('s256', 'plain');
-create type auth.one_time_token_type as enum (
-  'confirmation_token',
-  'reauthentication_token',
-  'recovery_token',
-  'email_change_token_new',
-  'email_change_token_current',
-  'phone_change_token'
-);
+do $$
+begin
+  if to_regtype('auth.factor_type') is null then
+    create type auth.factor_type as enum ('totp', 'webauthn', 'phone');
+  end if;
+  if to_regtype('auth.factor_status') is null then
+    create type auth.factor_status as enum ('unverified', 'verified');
+  end if;
+  if to_regtype('auth.code_challenge_method') is null then
+    create type auth.code_challenge_method as enum ('s256', 'plain');
+  end if;
+  if to_regtype('auth.one_time_token_type') is null then
+    create type auth.one_time_token_type as enum (
+      'confirmation_token',
+      'reauthentication_token',
+      'recovery_token',
+      'email_change_token_new',
+      'email_change_token_current',
+      'phone_change_token'
+    );
+  end if;
+end
+$$;
 
-create table auth.mfa_factors (
+create table if not exists auth.mfa_factors (
   id uuid primary key,
   user_id uuid not null references auth.users (id) on delete cascade,
   friendly_name text,
@@ -29,13 +42,13 @@ create table auth.mfa_factors (
   web_authn_aaguid uuid,
   last_webauthn_challenge_data jsonb
 );
-create unique index mfa_factors_user_friendly_name_unique on auth.mfa_factors (friendly_name, user_id)
+create unique index if not exists mfa_factors_user_friendly_name_unique on auth.mfa_factors (friendly_name, user_id)
   where trim(friendly_name) <> '';
-create index factor_id_created_at_idx on auth.mfa_factors (user_id, created_at);
-create index mfa_factors_user_id_idx on auth.mfa_factors (user_id);
+create index if not exists factor_id_created_at_idx on auth.mfa_factors (user_id, created_at);
+create index if not exists mfa_factors_user_id_idx on auth.mfa_factors (user_id);
 comment on table auth.mfa_factors is 'auth: stores metadata about factors';
 
-create table auth.mfa_challenges (
+create table if not exists auth.mfa_challenges (
   id uuid primary key,
   factor_id uuid not null references auth.mfa_factors (id) on delete cascade,
   created_at timestamptz not null,
@@ -44,10 +57,10 @@ create table auth.mfa_challenges (
   otp_code text,
   web_authn_session_data jsonb
 );
-create index mfa_challenge_created_at_idx on auth.mfa_challenges (created_at desc);
+create index if not exists mfa_challenge_created_at_idx on auth.mfa_challenges (created_at desc);
 comment on table auth.mfa_challenges is 'auth: stores metadata about challenge requests made';
 
-create table auth.mfa_amr_claims (
+create table if not exists auth.mfa_amr_claims (
   session_id uuid not null references auth.sessions (id) on delete cascade,
   created_at timestamptz not null,
   updated_at timestamptz not null,
@@ -58,7 +71,7 @@ create table auth.mfa_amr_claims (
 );
 comment on table auth.mfa_amr_claims is 'auth: stores authenticator method reference claims for multi factor authentication';
 
-create table auth.flow_state (
+create table if not exists auth.flow_state (
   id uuid primary key,
   user_id uuid,
   auth_code text not null,
@@ -72,12 +85,12 @@ create table auth.flow_state (
   authentication_method text not null,
   auth_code_issued_at timestamptz
 );
-create index idx_auth_code on auth.flow_state (auth_code);
-create index idx_user_id_auth_method on auth.flow_state (user_id, authentication_method);
-create index flow_state_created_at_idx on auth.flow_state (created_at desc);
+create index if not exists idx_auth_code on auth.flow_state (auth_code);
+create index if not exists idx_user_id_auth_method on auth.flow_state (user_id, authentication_method);
+create index if not exists flow_state_created_at_idx on auth.flow_state (created_at desc);
 comment on table auth.flow_state is 'stores metadata for pkce logins';
 
-create table auth.one_time_tokens (
+create table if not exists auth.one_time_tokens (
   id uuid primary key,
   user_id uuid not null references auth.users (id) on delete cascade,
   token_type auth.one_time_token_type not null,
@@ -86,22 +99,22 @@ create table auth.one_time_tokens (
   created_at timestamp without time zone not null default now(),
   updated_at timestamp without time zone not null default now()
 );
-create unique index one_time_tokens_user_id_token_type_key on auth.one_time_tokens (user_id, token_type);
-create index one_time_tokens_token_hash_hash_idx on auth.one_time_tokens using hash (token_hash);
-create index one_time_tokens_relates_to_hash_idx on auth.one_time_tokens using hash (relates_to);
+create unique index if not exists one_time_tokens_user_id_token_type_key on auth.one_time_tokens (user_id, token_type);
+create index if not exists one_time_tokens_token_hash_hash_idx on auth.one_time_tokens using hash (token_hash);
+create index if not exists one_time_tokens_relates_to_hash_idx on auth.one_time_tokens using hash (relates_to);
 
-create table auth.audit_log_entries (
+create table if not exists auth.audit_log_entries (
   instance_id uuid,
   id uuid primary key,
   payload json,
   created_at timestamptz,
   ip_address varchar(64) not null default ''
 );
-create index audit_logs_instance_id_idx on auth.audit_log_entries (instance_id);
+create index if not exists audit_logs_instance_id_idx on auth.audit_log_entries (instance_id);
 comment on table auth.audit_log_entries is 'Auth: Audit trail for user actions.';
 
 -- Sessions remember the factor that raised them to AAL2 (GoTrue's sessions.factor_id already exists).
-create index sessions_not_after_idx on auth.sessions (not_after desc);
+create index if not exists sessions_not_after_idx on auth.sessions (not_after desc);
 
 alter table auth.mfa_factors owner to supabase_auth_admin;
 alter table auth.mfa_challenges owner to supabase_auth_admin;
