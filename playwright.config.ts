@@ -19,7 +19,8 @@ export default defineConfig({
   testIgnore: ['dev-smoke/**', 'docs-screenshots/**'],
   fullyParallel: false,
   workers: 1,
-  timeout: 60_000,
+  // Sign-ups confirm through the local inbox (as with confirmations on in hosted projects): a few seconds more.
+  timeout: 90_000,
   expect: { timeout: 10_000 },
   retries: process.env.CI ? 1 : 0,
   reporter: process.env.CI ? [['list']] : [['list'], ['html', { open: 'never' }]],

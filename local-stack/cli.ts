@@ -20,6 +20,7 @@ function format(info: StackInfo, output: OutputFormat): string {
       NEXT_PUBLIC_SUPABASE_URL: info.apiUrl,
       NEXT_PUBLIC_SUPABASE_ANON_KEY: info.anonKey,
       SUPABASE_SERVICE_ROLE_KEY: info.serviceRoleKey,
+      ...(info.mailUrl ? { MAILPIT_URL: info.mailUrl } : {}),
     };
     return Object.entries(lines)
       .map(([name, value]) => `${name}="${value}"`)
@@ -30,6 +31,7 @@ function format(info: StackInfo, output: OutputFormat): string {
     ['Auth URL', `${info.apiUrl}/auth/v1`],
     ['REST URL', `${info.apiUrl}/rest/v1`],
     ['DB URL', info.dbUrl],
+    ...(info.mailUrl ? ([['Mailpit URL', info.mailUrl]] as [string, string][]) : []),
     ['JWT secret', info.jwtSecret],
     ['anon key', info.anonKey],
     ['service_role key', info.serviceRoleKey],

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { loadProjectConfig } from './project-config.ts';
 
 /** Supabase CLI's well-known local JWT secret: keys signed with it equal the ones `supabase start` prints. */
 export const SUPABASE_LOCAL_JWT_SECRET = 'super-secret-jwt-token-with-at-least-32-characters-long';
@@ -10,6 +11,8 @@ export interface StackConfig {
   dataDir: string;
   apiPort: number;
   dbPort: number;
+  /** The local mail inbox (web page and Mailpit-compatible API): `[local_smtp] port`, 54324 by default. */
+  mailPort: number;
   jwtSecret: string;
   /** Folder containing `supabase/config.toml`, `supabase/migrations/` and `supabase/seed.sql`. */
   projectDir: string;
@@ -34,6 +37,7 @@ export function defaultConfig(): StackConfig {
     dataDir: path.resolve(REPO_ROOT, process.env.LOCAL_STACK_DATA_DIR ?? '.local-stack'),
     apiPort: portFromEnv('LOCAL_STACK_API_PORT', 54321),
     dbPort: portFromEnv('LOCAL_STACK_DB_PORT', 54322),
+    mailPort: portFromEnv('LOCAL_STACK_MAIL_PORT', loadProjectConfig(REPO_ROOT).mail.port),
     jwtSecret,
     projectDir: REPO_ROOT,
     host: '127.0.0.1',
@@ -42,6 +46,10 @@ export function defaultConfig(): StackConfig {
 
 export function apiUrl(config: StackConfig): string {
   return `http://${config.host}:${config.apiPort}`;
+}
+
+export function mailUrl(config: StackConfig): string {
+  return `http://${config.host}:${config.mailPort}`;
 }
 
 export function dbUrl(config: StackConfig, database = 'postgres'): string {

@@ -61,6 +61,15 @@ const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
 
 const enabledOnly = z.object({ enabled: z.boolean().default(false) }).prefault({});
 
+const mailCatcher = z
+  .object({
+    enabled: z.boolean().optional(),
+    port: z.number().int().optional(),
+    admin_email: z.string().optional(),
+    sender_name: z.string().optional(),
+  })
+  .prefault({});
+
 const configSchema = z.object({
   project_id: z.string().default('local'),
   api: z
@@ -73,8 +82,8 @@ const configSchema = z.object({
     .prefault({}),
   realtime: z.object({ enabled: z.boolean().default(true) }).prefault({}),
   // Older CLIs call the mail catcher [inbucket]; newer ones [local_smtp]. Both are read (local_smtp wins).
-  local_smtp: z.object({ enabled: z.boolean().optional(), port: z.number().int().optional() }).prefault({}),
-  inbucket: z.object({ enabled: z.boolean().optional(), port: z.number().int().optional() }).prefault({}),
+  local_smtp: mailCatcher,
+  inbucket: mailCatcher,
   storage: z
     .object({
       enabled: z.boolean().default(true),
@@ -85,6 +94,9 @@ const configSchema = z.object({
     .object({
       enabled: z.boolean().default(true),
       site_url: z.string().default('http://127.0.0.1:3000'),
+      // The public URL Auth serves on; empty means the API URL with /auth/v1 appended.
+      external_url: z.string().default(''),
+      jwt_issuer: z.string().default(''),
       additional_redirect_urls: z.array(z.string()).default([]),
       jwt_expiry: z.number().int().positive().default(3600),
       enable_refresh_token_rotation: z.boolean().default(true),
@@ -114,6 +126,8 @@ const configSchema = z.object({
           max_frequency: duration.default(1000),
           otp_length: z.number().int().min(6).max(10).default(6),
           otp_expiry: z.number().int().positive().default(3600),
+          // A real SMTP server; only then does the CLI apply rate_limit.email_sent (the mail catcher is unlimited).
+          smtp: z.object({ enabled: z.boolean().default(true) }).optional(),
         })
         .prefault({}),
       sms: z.object({ enable_signup: z.boolean().default(false) }).prefault({}),
@@ -133,8 +147,8 @@ const configSchema = z.object({
 type RawConfig = z.output<typeof configSchema>;
 
 export interface ProjectConfig extends Omit<RawConfig, 'local_smtp' | 'inbucket'> {
-  /** The local mail catcher (Mailpit on the CLI): enabled and its web/API port. */
-  mail: { enabled: boolean; port: number };
+  /** The local mail catcher (Mailpit on the CLI): enabled, its web/API port, and the sender of Auth's mail. */
+  mail: { enabled: boolean; port: number; adminEmail: string; senderName: string };
 }
 
 /** Replaces `env(NAME)` strings with the environment's value, as the CLI does ("" when unset). */
@@ -166,7 +180,12 @@ export function parseProjectConfig(text: string, source = 'config.toml', env: En
   const { local_smtp: smtp, inbucket, ...rest } = result.data;
   return {
     ...rest,
-    mail: { enabled: smtp.enabled ?? inbucket.enabled ?? true, port: smtp.port ?? inbucket.port ?? 54324 },
+    mail: {
+      enabled: smtp.enabled ?? inbucket.enabled ?? true,
+      port: smtp.port ?? inbucket.port ?? 54324,
+      adminEmail: smtp.admin_email ?? inbucket.admin_email ?? 'admin@email.com',
+      senderName: smtp.sender_name ?? inbucket.sender_name ?? 'Admin',
+    },
   };
 }
 

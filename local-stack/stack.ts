@@ -2,11 +2,14 @@ import type http from 'node:http';
 import { createAuthApi } from './auth/index.ts';
 import { bootstrapPlatform } from './bootstrap.ts';
 import type { StackConfig } from './config.ts';
-import { apiUrl, dbUrl, paths } from './config.ts';
+import { apiUrl, dbUrl, mailUrl, paths } from './config.ts';
 import { startGateway } from './http/gateway.ts';
 import type { Api } from './http/types.ts';
 import { apiKeys, type ApiKeys } from './keys.ts';
+import { startMailServer, type MailServer } from './mail/server.ts';
+import { MailStore } from './mail/store.ts';
 import { pushMigrations } from './migrate.ts';
+import { loadProjectConfig, type ProjectConfig } from './project-config.ts';
 import { startPostgres, stopOrphanedPostmaster } from './postgres-server.ts';
 import { assertPortFree } from './processes.ts';
 import { createRestApi } from './rest/index.ts';
@@ -14,6 +17,8 @@ import { createRestApi } from './rest/index.ts';
 export interface StackInfo extends ApiKeys {
   apiUrl: string;
   dbUrl: string;
+  /** The local mail inbox; absent when `[local_smtp] enabled = false`. */
+  mailUrl?: string;
   jwtSecret: string;
 }
 
@@ -37,7 +42,14 @@ export function roleUrl(databaseUrl: string, role: 'authenticator' | 'supabase_a
 }
 
 export async function stackInfo(config: StackConfig): Promise<StackInfo> {
-  return { apiUrl: apiUrl(config), dbUrl: dbUrl(config), jwtSecret: config.jwtSecret, ...(await apiKeys(config.jwtSecret)) };
+  const mailEnabled = loadProjectConfig(config.projectDir).mail.enabled;
+  return {
+    apiUrl: apiUrl(config),
+    dbUrl: dbUrl(config),
+    ...(mailEnabled ? { mailUrl: mailUrl(config) } : {}),
+    jwtSecret: config.jwtSecret,
+    ...(await apiKeys(config.jwtSecret)),
+  };
 }
 
 /** Starts the APIs (auth + rest) and the gateway in this process, against an already running database. */
@@ -46,6 +58,10 @@ export async function startApis(options: {
   host: string;
   port: number;
   jwtSecret: string;
+  /** `supabase/config.toml` as the CLI reads it (Auth's switches and limits). */
+  project: ProjectConfig;
+  /** The inbox Auth's mail goes to; null drops mail (`[local_smtp] enabled = false`). */
+  mail: MailStore | null;
   log?: (line: string) => void;
 }): Promise<{ url: string; stop(): Promise<void> }> {
   const url = `http://${options.host}:${options.port}`;
@@ -54,6 +70,8 @@ export async function startApis(options: {
       databaseUrl: roleUrl(options.databaseUrl, 'supabase_auth_admin'),
       jwtSecret: options.jwtSecret,
       apiUrl: url,
+      project: options.project,
+      mail: options.mail,
       log: options.log,
     }),
     '/rest/v1': await createRestApi({
@@ -92,7 +110,10 @@ export async function startStack(config: StackConfig, options: StartOptions = {}
   if (await stopOrphanedPostmaster(pgData)) log('stopped a PostgreSQL left running by a previous stack');
   await assertPortFree(config.host, config.dbPort, 'database', 'LOCAL_STACK_DB_PORT');
   await assertPortFree(config.host, config.apiPort, 'API', 'LOCAL_STACK_API_PORT');
+  const project = loadProjectConfig(config.projectDir);
+  if (project.mail.enabled) await assertPortFree(config.host, config.mailPort, 'mail inbox', 'LOCAL_STACK_MAIL_PORT');
 
+  let mailServer: MailServer | null = null;
   const postgres = await startPostgres({
     pgData,
     port: config.dbPort,
@@ -104,21 +125,28 @@ export async function startStack(config: StackConfig, options: StartOptions = {}
     const bootstrapped = await bootstrapPlatform(databaseUrl);
     if (bootstrapped) log('platform bootstrap applied');
     await pushMigrations({ databaseUrl, projectDir: config.projectDir, includeSeed: bootstrapped, onLog: log });
+    const mail = project.mail.enabled ? new MailStore() : null;
+    mailServer = mail ? await startMailServer(mail, { host: config.host, port: config.mailPort, log }) : null;
     const apis = await startApis({
       databaseUrl,
       host: config.host,
       port: config.apiPort,
       jwtSecret: config.jwtSecret,
+      project,
+      mail,
       log,
     });
+    const inbox = mailServer;
     return {
       info: await stackInfo(config),
       stop: async () => {
         await apis.stop();
+        await inbox?.close();
         await postgres.stop();
       },
     };
   } catch (error) {
+    await mailServer?.close();
     await postgres.stop();
     throw error;
   }

@@ -7,9 +7,10 @@
 import { createClient } from '@supabase/supabase-js';
 import postgres from 'postgres';
 import { bootstrapPlatform } from '../local-stack/bootstrap.ts';
-import { SUPABASE_LOCAL_JWT_SECRET } from '../local-stack/config.ts';
+import { REPO_ROOT, SUPABASE_LOCAL_JWT_SECRET } from '../local-stack/config.ts';
 import { apiKeys } from '../local-stack/keys.ts';
 import { freePort } from '../local-stack/processes.ts';
+import { loadProjectConfig } from '../local-stack/project-config.ts';
 import { startScratchCluster } from '../local-stack/scratch-cluster.ts';
 import { startApis } from '../local-stack/stack.ts';
 import { nodeRealtimeOptions } from '../lib/supabase/node-realtime.ts';
@@ -38,7 +39,14 @@ async function main() {
       analyze bench_items;`);
     await admin.end();
 
-    apis = await startApis({ databaseUrl, host: cluster.host, port: await freePort(cluster.host), jwtSecret: SUPABASE_LOCAL_JWT_SECRET });
+    apis = await startApis({
+      databaseUrl,
+      host: cluster.host,
+      port: await freePort(cluster.host),
+      jwtSecret: SUPABASE_LOCAL_JWT_SECRET,
+      project: loadProjectConfig(REPO_ROOT),
+      mail: null,
+    });
     const { anonKey } = await apiKeys(SUPABASE_LOCAL_JWT_SECRET);
     const supabase = createClient(apis.url, anonKey, {
       auth: { persistSession: false, autoRefreshToken: false },

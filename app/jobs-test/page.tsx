@@ -25,6 +25,9 @@ export default async function JobsTestPage() {
             <Link href="/jobs-test" aria-current="page" className="rounded font-medium text-slate-900 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600">
               Jobs dashboard
             </Link>
+            <Link href="/auth/mfa/enroll" className="rounded font-medium text-slate-700 hover:underline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600">
+              Two-factor authentication
+            </Link>
           </nav>
           <div className="flex items-center gap-3 text-sm">
             <span className="text-slate-600">

@@ -4,7 +4,7 @@ import { revalidatePath } from 'next/cache';
 import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { z } from 'zod';
-import { safeNextPath } from '@/lib/auth/redirects';
+import { mfaChallengePath, safeNextPath } from '@/lib/auth/redirects';
 import { createClient } from '@/lib/supabase/server';
 
 export interface AuthFormState {
@@ -40,11 +40,13 @@ export async function signIn(_previous: AuthFormState, formData: FormData): Prom
   if (!parsed.success) return { error: parsed.error.issues[0].message, code: 'validation_failed', email };
 
   const supabase = await createClient();
-  const { error } = await supabase.auth.signInWithPassword({ email: parsed.data.email, password: parsed.data.password });
+  const { data, error } = await supabase.auth.signInWithPassword({ email: parsed.data.email, password: parsed.data.password });
   if (error) return { error: error.message, code: error.code, email };
 
   revalidatePath('/', 'layout');
-  redirect(safeNextPath(parsed.data.next));
+  // A user with a verified second factor finishes signing in with a code from their authenticator app.
+  const hasVerifiedFactor = (data.user.factors ?? []).some((factor) => factor.status === 'verified');
+  redirect(hasVerifiedFactor ? mfaChallengePath(parsed.data.next ?? '') : safeNextPath(parsed.data.next));
 }
 
 export async function signUp(_previous: AuthFormState, formData: FormData): Promise<AuthFormState> {
@@ -63,9 +65,10 @@ export async function signUp(_previous: AuthFormState, formData: FormData): Prom
   });
   // Auth's own messages: user_already_exists, weak_password (says what is missing), email_address_invalid.
   if (error) return { error: error.message, code: error.code, email };
-  // With email confirmation on (hosted projects), Auth creates the user but returns no session.
+  // With email confirmation on (hosted projects, or `enable_confirmations` locally), Auth creates the user
+  // but returns no session: the link in the mail goes through /auth/confirm and signs the user in.
   if (!data.session) {
-    return { message: `Check your email: we sent a confirmation link to ${parsed.data.email}. Then sign in here.`, email };
+    return { message: `Check your email: we sent a confirmation link to ${parsed.data.email}.`, email };
   }
 
   revalidatePath('/', 'layout');

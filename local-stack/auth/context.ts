@@ -1,16 +1,14 @@
 import type postgres from 'postgres';
+import type { AuthConfig } from './auth-config.ts';
+import type { AuthMailer } from './mailer.ts';
+import type { AuthLimiters } from './rate-limits.ts';
 
-/** What every handler needs: the pool and the settings GoTrue reads from its environment. */
+/** What every handler needs: the pool, the settings GoTrue reads from its environment, limiters and mail. */
 export interface AuthContext {
   sql: postgres.Sql;
   jwtSecret: string;
-  /** `iss` of access tokens: `${apiUrl}/auth/v1`, as the Supabase CLI configures GoTrue. */
-  issuer: string;
-  /** Public base of the auth API, for pagination links. */
-  externalUrl: string;
-  /** GOTRUE_JWT_EXP. */
-  jwtExpirySeconds: number;
-  /** GOTRUE_SECURITY_REFRESH_TOKEN_REUSE_INTERVAL. */
-  refreshTokenReuseIntervalSeconds: number;
+  config: AuthConfig;
+  limiters: AuthLimiters;
+  mailer: AuthMailer;
   log: (line: string) => void;
 }

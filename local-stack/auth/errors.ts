@@ -23,6 +23,21 @@ export const unauthorized = (code: string, message: string) => new AuthError(401
 export const forbidden = (code: string, message: string) => new AuthError(403, code, message);
 export const notFound = (code: string, message: string) => new AuthError(404, code, message);
 export const unprocessable = (code: string, message: string) => new AuthError(422, code, message);
+export const tooManyRequests = (code: string, message: string) => new AuthError(429, code, message);
+
+/**
+ * GoTrue's OAuthError: answered as `{error, error_description}` (RFC 6749) in both API versions, e.g. for
+ * a token request without an id_token or refresh_token.
+ */
+export class OAuthError extends Error {
+  constructor(
+    readonly error: string,
+    readonly description: string,
+    readonly status = 400,
+  ) {
+    super(description);
+  }
+}
 
 export function weakPassword(message: string, reasons: string[]): AuthError {
   return new AuthError(422, 'weak_password', message, reasons);

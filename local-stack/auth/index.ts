@@ -1,13 +1,35 @@
 import type { Api, HttpRequest, HttpResponse } from '../http/types.ts';
+import { json } from '../http/types.ts';
+import type { ProjectConfig } from '../project-config.ts';
+import { authConfigFrom } from './auth-config.ts';
 import type { AuthContext } from './context.ts';
 import { connect } from './db.ts';
-import { API_VERSION_HEADER, apiVersionHeaders, AuthError, errorResponse } from './errors.ts';
-import { adminCreateUser, adminDeleteUser, adminGetUser, adminListUsers, adminUpdateUser } from './routes/admin.ts';
+import { API_VERSION_HEADER, apiVersionHeaders, AuthError, errorResponse, OAuthError } from './errors.ts';
+import { AuthMailer, type MailSink } from './mailer.ts';
+import { createLimiters } from './rate-limits.ts';
+import {
+  adminCreateUser,
+  adminDeleteFactor,
+  adminDeleteUser,
+  adminGetUser,
+  adminListFactors,
+  adminListUsers,
+  adminUpdateFactor,
+  adminUpdateUser,
+} from './routes/admin.ts';
+import { adminSamlDisabled, authorize, callback, linkIdentity, samlDisabled, unlinkIdentity } from './routes/external.ts';
+import { challengeFactor, enrollFactor, unenrollFactor, verifyFactor } from './routes/factors.ts';
+import { generateLink, invite } from './routes/invite.ts';
 import { logout } from './routes/logout.ts';
-import { health, jwks, settings } from './routes/settings.ts';
+import { magicLink, otp } from './routes/otp.ts';
+import { reauthenticate } from './routes/reauthenticate.ts';
+import { recover } from './routes/recover.ts';
+import { resend } from './routes/resend.ts';
+import { health, jwks, openIdConfiguration, settings } from './routes/settings.ts';
 import { signup } from './routes/signup.ts';
 import { token } from './routes/token.ts';
 import { getUser, updateCurrentUser } from './routes/user.ts';
+import { verifyGet, verifyPost } from './routes/verify.ts';
 
 export interface AuthApiOptions {
   /** Connection string for the auth server's own role (supabase_auth_admin). */
@@ -15,6 +37,10 @@ export interface AuthApiOptions {
   jwtSecret: string;
   /** Public URL of the stack, e.g. http://127.0.0.1:54321 (the JWT `iss` is `${apiUrl}/auth/v1`). */
   apiUrl: string;
+  /** `supabase/config.toml`, as the CLI hands it to GoTrue. */
+  project: ProjectConfig;
+  /** Where mail goes (the local inbox); null drops it, as GoTrue does without an SMTP host. */
+  mail: MailSink | null;
   log?: (line: string) => void;
 }
 
@@ -26,18 +52,50 @@ interface Route {
   methods: Partial<Record<string, RouteHandler>>;
 }
 
-/** The subset of GoTrue's routes that supabase-js uses for email + password auth and user administration. */
+/** GoTrue's routes (internal/api/api.go) that a project without SAML, OAuth server or SCIM exposes. */
 const ROUTES: Route[] = [
   { path: /^\/health$/, methods: { GET: health } },
   { path: /^\/settings$/, methods: { GET: settings } },
   { path: /^\/\.well-known\/jwks\.json$/, methods: { GET: jwks } },
+  { path: /^\/\.well-known\/openid-configuration$/, methods: { GET: openIdConfiguration } },
   { path: /^\/signup$/, methods: { POST: signup } },
   { path: /^\/token$/, methods: { POST: token } },
+  { path: /^\/verify$/, methods: { GET: verifyGet, POST: verifyPost } },
+  { path: /^\/otp$/, methods: { POST: otp } },
+  { path: /^\/magiclink$/, methods: { POST: magicLink } },
+  { path: /^\/recover$/, methods: { POST: recover } },
+  { path: /^\/resend$/, methods: { POST: resend } },
+  { path: /^\/reauthenticate$/, methods: { GET: reauthenticate } },
+  { path: /^\/invite$/, methods: { POST: invite } },
+  { path: /^\/authorize$/, methods: { GET: authorize } },
+  { path: /^\/callback$/, methods: { GET: callback, POST: callback } },
   { path: /^\/user$/, methods: { GET: getUser, PUT: updateCurrentUser } },
+  { path: /^\/user\/identities\/authorize$/, methods: { GET: linkIdentity } },
+  { path: /^\/user\/identities\/([^/]+)$/, methods: { DELETE: unlinkIdentity } },
   { path: /^\/logout$/, methods: { POST: logout } },
+  { path: /^\/factors$/, methods: { POST: enrollFactor } },
+  { path: /^\/factors\/([^/]+)$/, methods: { DELETE: unenrollFactor } },
+  { path: /^\/factors\/([^/]+)\/challenge$/, methods: { POST: challengeFactor } },
+  { path: /^\/factors\/([^/]+)\/verify$/, methods: { POST: verifyFactor } },
+  { path: /^\/sso$/, methods: { POST: samlDisabled } },
+  { path: /^\/sso\/saml\/metadata$/, methods: { GET: samlDisabled } },
+  { path: /^\/sso\/saml\/acs$/, methods: { POST: samlDisabled } },
   { path: /^\/admin\/users$/, methods: { GET: adminListUsers, POST: adminCreateUser } },
   { path: /^\/admin\/users\/([^/]+)$/, methods: { GET: adminGetUser, PUT: adminUpdateUser, DELETE: adminDeleteUser } },
+  { path: /^\/admin\/users\/([^/]+)\/factors$/, methods: { GET: adminListFactors } },
+  { path: /^\/admin\/users\/([^/]+)\/factors\/([^/]+)$/, methods: { DELETE: adminDeleteFactor, PUT: adminUpdateFactor } },
+  { path: /^\/admin\/generate_link$/, methods: { POST: generateLink } },
+  { path: /^\/admin\/sso\/providers(?:\/[^/]+)?$/, methods: { GET: adminSamlDisabled, POST: adminSamlDisabled, PUT: adminSamlDisabled, DELETE: adminSamlDisabled } },
 ];
+
+/** Path segments are percent-decoded; a malformed escape (`%E0%A4%A`) is the client's error, not a 500. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new AuthError(400, 'validation_failed', `Invalid URL escape in path segment "${segment}"`);
+  }
+}
 
 async function dispatch(ctx: AuthContext, request: HttpRequest): Promise<HttpResponse> {
   const path = request.path.length > 1 ? request.path.replace(/\/+$/, '') : request.path;
@@ -46,7 +104,7 @@ async function dispatch(ctx: AuthContext, request: HttpRequest): Promise<HttpRes
     if (!match) continue;
     const handler = route.methods[request.method === 'HEAD' ? 'GET' : request.method];
     if (!handler) throw new AuthError(405, 'method_not_allowed', `Method ${request.method} not allowed on ${path}`);
-    return handler(ctx, request, ...match.slice(1).map((segment) => decodeURIComponent(segment)));
+    return handler(ctx, request, ...match.slice(1).map(decodeSegment));
   }
   throw new AuthError(404, 'not_found', `No Auth API route matches ${request.method} ${path}`);
 }
@@ -55,13 +113,14 @@ async function dispatch(ctx: AuthContext, request: HttpRequest): Promise<HttpRes
 export async function createAuthApi(options: AuthApiOptions): Promise<Api> {
   const sql = connect(options.databaseUrl);
   const log = options.log ?? (() => {});
+  const config = authConfigFrom(options.project, options.apiUrl);
+  const limiters = createLimiters(config.rateLimits);
   const ctx: AuthContext = {
     sql,
     jwtSecret: options.jwtSecret,
-    issuer: `${options.apiUrl}/auth/v1`,
-    externalUrl: `${options.apiUrl}/auth/v1`,
-    jwtExpirySeconds: 3600,
-    refreshTokenReuseIntervalSeconds: 10,
+    config,
+    limiters,
+    mailer: new AuthMailer(config, limiters.email, options.mail),
     log,
   };
 
@@ -74,6 +133,8 @@ export async function createAuthApi(options: AuthApiOptions): Promise<Api> {
       } catch (error) {
         if (error instanceof AuthError) {
           response = errorResponse(error, requestedVersion);
+        } else if (error instanceof OAuthError) {
+          response = json(error.status, { error: error.error, error_description: error.description });
         } else {
           log(`[auth] ${request.method} ${request.path} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
           response = errorResponse(

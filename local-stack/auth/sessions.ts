@@ -9,10 +9,10 @@ export interface SessionRow {
   not_after: Date | null;
 }
 
-export async function createSession(tx: Db, userId: string, userAgent: string | undefined): Promise<SessionRow> {
+export async function createSession(tx: Db, userId: string, client: { userAgent: string | undefined; ip: string }): Promise<SessionRow> {
   const [session] = await tx<SessionRow[]>`
-    insert into auth.sessions (id, user_id, created_at, updated_at, aal, user_agent)
-    values (${randomUUID()}, ${userId}, now(), now(), 'aal1', ${userAgent ?? null})
+    insert into auth.sessions (id, user_id, created_at, updated_at, aal, user_agent, ip)
+    values (${randomUUID()}, ${userId}, now(), now(), 'aal1', ${client.userAgent ?? null}, ${client.ip}::inet)
     returning id, user_id, created_at, aal::text as aal, not_after`;
   return session;
 }

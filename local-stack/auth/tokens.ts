@@ -3,8 +3,9 @@ import { signJwt, type JwtClaims } from '../http/jwt.ts';
 import type { AuthContext } from './context.ts';
 import { NIL_UUID, transaction, type Db } from './db.ts';
 import { AuthError, badRequest } from './errors.ts';
+import { addAmrClaim, sessionAssurance, type AuthenticationMethod } from './amr.ts';
 import { createSession, expireSession, findSession, markRefreshed, type SessionRow } from './sessions.ts';
-import { identitiesOf, findUserById, recordSignIn } from './users.ts';
+import { factorsOf, identitiesOf, findUserById, recordSignIn } from './users.ts';
 import { userJson, type UserRow } from './user-json.ts';
 
 interface RefreshTokenRow {
@@ -24,25 +25,31 @@ export function isBanned(user: UserRow): boolean {
   return user.banned_until !== null && user.banned_until.getTime() > Date.now();
 }
 
-/** GoTrue's AccessTokenClaims, in its field order. */
-export function accessTokenClaims(ctx: AuthContext, user: UserRow, session: SessionRow, issuedAt: number): JwtClaims {
+/** GoTrue's AccessTokenClaims, in its field order; `amr` is left out while the session has none. */
+export async function accessTokenClaims(ctx: AuthContext, db: Db, user: UserRow, session: SessionRow, issuedAt: number): Promise<JwtClaims> {
+  const { aal, amr } = await sessionAssurance(db, session.id);
   return {
-    iss: ctx.issuer,
+    iss: ctx.config.jwtIssuer,
     sub: user.id,
     aud: user.aud ?? 'authenticated',
-    exp: issuedAt + ctx.jwtExpirySeconds,
+    exp: issuedAt + ctx.config.jwtExpirySeconds,
     iat: issuedAt,
     email: user.email ?? '',
     phone: user.phone ?? '',
     app_metadata: user.raw_app_meta_data ?? {},
     user_metadata: user.raw_user_meta_data ?? {},
     role: user.role || 'authenticated',
-    aal: session.aal ?? 'aal1',
-    // Only password sign-in exists here, so the session's only authentication method is its creation.
-    amr: [{ method: 'password', timestamp: Math.floor(session.created_at.getTime() / 1000) }],
+    aal,
+    ...(amr.length > 0 ? { amr } : {}),
     session_id: session.id,
     is_anonymous: user.is_anonymous,
   };
+}
+
+/** The user object of a session or /user answer: identities and MFA factors included, as GoTrue loads them. */
+export async function fullUserJson(db: Db, user: UserRow): Promise<Record<string, unknown>> {
+  const [identities, factors] = await Promise.all([identitiesOf(db, user.id), factorsOf(db, user.id)]);
+  return userJson(user, identities, factors);
 }
 
 /** 128 random bits, URL-safe; GoTrue's v1 refresh tokens are opaque random strings too. */
@@ -66,23 +73,55 @@ async function sessionResponse(
   refreshToken: string,
 ): Promise<SessionResponse> {
   const issuedAt = Math.floor(Date.now() / 1000);
-  const claims = accessTokenClaims(ctx, user, session, issuedAt);
+  const claims = await accessTokenClaims(ctx, tx, user, session, issuedAt);
   return {
     access_token: await signJwt(claims, ctx.jwtSecret),
     token_type: 'bearer',
-    expires_in: ctx.jwtExpirySeconds,
+    expires_in: ctx.config.jwtExpirySeconds,
     expires_at: claims.exp,
     refresh_token: refreshToken,
-    user: userJson(user, await identitiesOf(tx, user.id)),
+    user: await fullUserJson(tx, user),
   };
 }
 
-/** A new session for a user who just proved who they are (sign-up with autoconfirm, password grant). */
-export async function issueSession(ctx: AuthContext, tx: Db, user: UserRow, userAgent: string | undefined): Promise<SessionResponse> {
+/** Where a session was started from (GoTrue's GrantParams). */
+export interface Client {
+  userAgent: string | undefined;
+  ip: string;
+}
+
+/**
+ * A new session for a user who just proved who they are with `method` (sign-up with autoconfirm, a
+ * password, an email link or code, a PKCE exchange, anonymous sign-in).
+ */
+export async function issueSession(
+  ctx: AuthContext,
+  tx: Db,
+  user: UserRow,
+  client: Client,
+  method: AuthenticationMethod,
+): Promise<SessionResponse> {
   const signedIn = await recordSignIn(tx, user.id);
-  const session = await createSession(tx, user.id, userAgent);
+  const session = await createSession(tx, user.id, client);
+  await addAmrClaim(tx, session.id, method);
   const refreshToken = await insertRefreshToken(tx, user.id, session.id, null);
   return sessionResponse(ctx, tx, signedIn, session, refreshToken);
+}
+
+/**
+ * GoTrue's updateMFASessionAndClaims: after a second factor, the same session is raised to AAL2 and a
+ * fresh refresh token replaces the current one.
+ */
+export async function upgradeSession(ctx: AuthContext, tx: Db, user: UserRow, sessionId: string, factorId: string): Promise<SessionResponse> {
+  await addAmrClaim(tx, sessionId, 'totp');
+  await tx`update auth.sessions set aal = 'aal2', factor_id = ${factorId}, updated_at = now() where id = ${sessionId}`;
+  const session = await findSession(tx, sessionId, { forUpdate: true });
+  if (!session) throw new AuthError(403, 'session_not_found', 'Session from session_id claim in JWT does not exist');
+  const [current] = await tx<RefreshTokenRow[]>`
+    select id, token, user_id, revoked, updated_at, parent, session_id from auth.refresh_tokens
+    where session_id = ${sessionId} and revoked = false order by id desc limit 1`;
+  const refreshToken = current ? await swap(tx, current, sessionId) : await insertRefreshToken(tx, user.id, sessionId, null);
+  return sessionResponse(ctx, tx, user, session, refreshToken);
 }
 
 type RefreshOutcome = { ok: SessionResponse } | { error: AuthError };
@@ -119,12 +158,13 @@ export async function refreshTokenGrant(ctx: AuthContext, presented: string, use
 
     let issued: string;
     if (!token.revoked) {
-      issued = await swap(tx, token, session.id);
+      // Without rotation (enable_refresh_token_rotation = false) the same token keeps working.
+      issued = ctx.config.refreshTokenRotation ? await swap(tx, token, session.id) : token.token;
     } else {
       const [active] = await tx<{ token: string; parent: string | null }[]>`
         select token, parent from auth.refresh_tokens
         where session_id = ${session.id} and revoked = false order by id desc limit 1`;
-      const reuseUntil = token.updated_at.getTime() + ctx.refreshTokenReuseIntervalSeconds * 1000;
+      const reuseUntil = token.updated_at.getTime() + ctx.config.refreshTokenReuseIntervalSeconds * 1000;
       if (active && active.parent === token.token) {
         issued = active.token;
       } else if (Date.now() < reuseUntil) {

@@ -27,6 +27,40 @@ export interface UserRow {
   banned_until: Date | null;
   deleted_at: Date | null;
   is_anonymous: boolean;
+  is_sso_user: boolean;
+  // Token state; never serialised (userJson lists its fields explicitly).
+  confirmation_token: string | null;
+  recovery_token: string | null;
+  email_change_token_new: string | null;
+  email_change_token_current: string | null;
+  email_change_confirm_status: number | null;
+  reauthentication_token: string | null;
+}
+
+/** auth.mfa_factors as GoTrue serialises it (models.Factor; the secret never leaves the server). */
+export interface FactorRow {
+  id: string;
+  user_id: string;
+  friendly_name: string | null;
+  factor_type: string;
+  status: string;
+  created_at: Date;
+  updated_at: Date;
+  phone: string | null;
+  last_challenged_at: Date | null;
+}
+
+export function factorJson(factor: FactorRow): Record<string, unknown> {
+  return withoutUndefined({
+    id: factor.id,
+    created_at: factor.created_at.toISOString(),
+    updated_at: factor.updated_at.toISOString(),
+    status: factor.status,
+    friendly_name: factor.friendly_name || undefined,
+    factor_type: factor.factor_type,
+    phone: factor.phone ?? '',
+    last_challenged_at: factor.last_challenged_at ? factor.last_challenged_at.toISOString() : null,
+  });
 }
 
 export interface IdentityRow {
@@ -64,7 +98,7 @@ export function identityJson(identity: IdentityRow): Record<string, unknown> {
 }
 
 /** The user object GoTrue returns (field order and omissions as in its models.User). */
-export function userJson(user: UserRow, identities: IdentityRow[]): Record<string, unknown> {
+export function userJson(user: UserRow, identities: IdentityRow[], factors: FactorRow[] = []): Record<string, unknown> {
   return withoutUndefined({
     id: user.id,
     aud: user.aud ?? 'authenticated',
@@ -85,6 +119,7 @@ export function userJson(user: UserRow, identities: IdentityRow[]): Record<strin
     last_sign_in_at: time(user.last_sign_in_at),
     app_metadata: user.raw_app_meta_data ?? {},
     user_metadata: user.raw_user_meta_data ?? {},
+    factors: factors.length > 0 ? factors.map(factorJson) : undefined,
     identities: identities.map(identityJson),
     created_at: time(user.created_at) ?? null,
     updated_at: time(user.updated_at) ?? null,

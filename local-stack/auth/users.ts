@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type postgres from 'postgres';
 import { jsonb, NIL_UUID, type Db } from './db.ts';
-import type { IdentityRow, UserRow } from './user-json.ts';
+import type { FactorRow, IdentityRow, UserRow } from './user-json.ts';
 import type { Metadata } from './validation.ts';
 
 const USER_COLUMNS = [
@@ -29,6 +30,25 @@ const USER_COLUMNS = [
   'banned_until',
   'deleted_at',
   'is_anonymous',
+  'is_sso_user',
+  'confirmation_token',
+  'recovery_token',
+  'email_change_token_new',
+  'email_change_token_current',
+  'email_change_confirm_status',
+  'reauthentication_token',
+] as const;
+
+const FACTOR_COLUMNS = [
+  'id',
+  'user_id',
+  'friendly_name',
+  'factor_type',
+  'status',
+  'created_at',
+  'updated_at',
+  'phone',
+  'last_challenged_at',
 ] as const;
 
 const IDENTITY_COLUMNS = [
@@ -42,6 +62,9 @@ const IDENTITY_COLUMNS = [
   'updated_at',
   'email',
 ] as const;
+
+/** The user columns as an SQL fragment, for queries written elsewhere in the Auth API. */
+export const USER_COLUMNS_SQL = (db: Db) => db(USER_COLUMNS);
 
 export async function findUserById(db: Db, id: string, options: { forUpdate?: boolean } = {}): Promise<UserRow | null> {
   const [user] = options.forUpdate
@@ -78,37 +101,123 @@ export async function emailTaken(db: Db, email: string, exceptUserId?: string): 
 
 export interface NewUser {
   id?: string;
-  email: string;
+  /** Absent for anonymous users. */
+  email?: string;
+  /** '' for users without a password (invited, anonymous). */
   encryptedPassword: string;
   confirmed: boolean;
   role?: string;
   appMetadata: Metadata;
   userMetadata: Metadata;
+  isAnonymous?: boolean;
+  /** Extra claims stored in the email identity (GoTrue copies sign-up data there). */
+  identityData?: Metadata;
 }
 
-/** Inserts a user with its `email` identity, as GoTrue's signup and admin create do. */
+/** Inserts a user and, when it has an address, its `email` identity, as GoTrue's signup and admin create do. */
 export async function insertUserWithEmailIdentity(tx: Db, user: NewUser): Promise<UserRow> {
   const id = user.id ?? randomUUID();
   const [row] = await tx<UserRow[]>`
     insert into auth.users (
       instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
-      raw_app_meta_data, raw_user_meta_data, created_at, updated_at,
+      raw_app_meta_data, raw_user_meta_data, created_at, updated_at, is_anonymous,
       confirmation_token, recovery_token, email_change_token_new, email_change
     ) values (
-      ${NIL_UUID}, ${id}, 'authenticated', ${user.role ?? 'authenticated'}, ${user.email}, ${user.encryptedPassword},
+      ${NIL_UUID}, ${id}, 'authenticated', ${user.role ?? 'authenticated'}, ${user.email ?? null}, ${user.encryptedPassword},
       ${user.confirmed ? tx`now()` : null}, ${jsonb(tx, user.appMetadata)}, ${jsonb(tx, user.userMetadata)}, now(), now(),
-      '', '', '', ''
+      ${user.isAnonymous ?? false}, '', '', '', ''
     )
     returning ${tx(USER_COLUMNS)}`;
-  await insertEmailIdentity(tx, id, user.email, user.confirmed);
+  if (user.email) await insertEmailIdentity(tx, id, user.email, user.confirmed, user.identityData);
   return row;
 }
 
-export async function insertEmailIdentity(tx: Db, userId: string, email: string, verified: boolean): Promise<void> {
-  const identityData = { sub: userId, email, email_verified: verified, phone_verified: false };
+export async function insertEmailIdentity(tx: Db, userId: string, email: string, verified: boolean, extra: Metadata = {}): Promise<void> {
+  const identityData = { ...extra, sub: userId, email, email_verified: verified, phone_verified: false };
   await tx`
     insert into auth.identities (provider_id, user_id, identity_data, provider, created_at, updated_at)
     values (${userId}, ${userId}, ${jsonb(tx, identityData)}, 'email', now(), now())`;
+}
+
+/** Verified and unverified factors, oldest first (GoTrue loads them with every user). */
+export async function factorsOf(db: Db, userId: string): Promise<FactorRow[]> {
+  return db<FactorRow[]>`
+    select ${db(FACTOR_COLUMNS)}, factor_type::text as factor_type, status::text as status
+    from auth.mfa_factors where user_id = ${userId} order by created_at, id`;
+}
+
+export async function factorsOfUsers(db: Db, userIds: string[]): Promise<Map<string, FactorRow[]>> {
+  const byUser = new Map<string, FactorRow[]>();
+  if (userIds.length === 0) return byUser;
+  const rows = await db<FactorRow[]>`
+    select ${db(FACTOR_COLUMNS)}, factor_type::text as factor_type, status::text as status
+    from auth.mfa_factors where user_id = any(${userIds}::uuid[]) order by created_at, id`;
+  for (const row of rows) byUser.set(row.user_id, [...(byUser.get(row.user_id) ?? []), row]);
+  return byUser;
+}
+
+/** The columns that hold an email link's token hash, by GoTrue's verification type. */
+export type TokenColumn =
+  | 'confirmation_token'
+  | 'recovery_token'
+  | 'email_change_token_new'
+  | 'email_change_token_current'
+  | 'reauthentication_token';
+
+/** Users whose token column holds this hash (with or without the PKCE prefix the link may lack). */
+export async function findUserByToken(db: Db, columns: TokenColumn[], tokenHash: string): Promise<UserRow | null> {
+  if (tokenHash === '') return null;
+  const candidates = [tokenHash, tokenHash.startsWith('pkce_') ? tokenHash : `pkce_${tokenHash}`];
+  const has = (column: TokenColumn) => columns.includes(column);
+  const [user] = await db<UserRow[]>`
+    select ${db(USER_COLUMNS)} from auth.users
+    where (${has('confirmation_token')} and confirmation_token = any(${candidates}))
+       or (${has('recovery_token')} and recovery_token = any(${candidates}))
+       or (${has('email_change_token_new')} and email_change_token_new = any(${candidates}))
+       or (${has('email_change_token_current')} and email_change_token_current = any(${candidates}))
+       or (${has('reauthentication_token')} and reauthentication_token = any(${candidates}))
+    limit 1
+    for update`;
+  return user ?? null;
+}
+
+/** Sets any auth.users columns (names from this module's callers only) and bumps updated_at. */
+export async function setUserColumns(tx: Db, userId: string, values: Record<string, unknown>): Promise<UserRow> {
+  const parameters = Object.fromEntries(
+    Object.entries(values).map(([column, value]) => [
+      column,
+      value !== null && typeof value === 'object' && !(value instanceof Date) ? jsonb(tx, value as Metadata) : value,
+    ]),
+  );
+  const [row] = await tx<UserRow[]>`
+    update auth.users set ${tx(parameters as Record<string, postgres.ParameterOrJSON<never>>)}, updated_at = now()
+    where id = ${userId} returning ${tx(USER_COLUMNS)}`;
+  return row;
+}
+
+/** GoTrue's User.Confirm: the address counts as verified from now on, in the user and its identity. */
+export async function confirmUser(tx: Db, user: UserRow): Promise<UserRow> {
+  await tx`
+    update auth.identities
+    set identity_data = identity_data || '{"email_verified": true}'::jsonb, updated_at = now()
+    where user_id = ${user.id} and provider = 'email'`;
+  await tx`delete from auth.one_time_tokens where user_id = ${user.id}`;
+  return setUserColumns(tx, user.id, {
+    confirmation_token: '',
+    email_confirmed_at: user.email_confirmed_at ?? new Date(),
+    raw_user_meta_data: mergeMetadata(user.raw_user_meta_data, { email_verified: true }),
+  });
+}
+
+/** app_metadata.providers follows the user's identities (GoTrue's UpdateAppMetaDataProviders). */
+export async function syncProviders(tx: Db, user: UserRow): Promise<UserRow> {
+  const rows = await tx<{ provider: string }[]>`
+    select provider from auth.identities where user_id = ${user.id} group by provider order by min(created_at), provider`;
+  if (rows.length === 0) return user;
+  const providers = rows.map((row) => row.provider);
+  const current = user.raw_app_meta_data ?? {};
+  const provider = typeof current.provider === 'string' && providers.includes(current.provider) ? current.provider : providers[0];
+  return setUserColumns(tx, user.id, { raw_app_meta_data: { ...current, provider, providers } });
 }
 
 export async function identitiesOf(db: Db, userId: string): Promise<IdentityRow[]> {
@@ -181,14 +290,19 @@ export function mergeMetadata(current: Metadata | null, updates: Metadata): Meta
   return merged;
 }
 
-export async function listUsers(db: Db, page: number, perPage: number): Promise<{ users: UserRow[]; total: number }> {
+export async function countUsers(db: Db): Promise<number> {
   const [{ total }] = await db<{ total: number }[]>`
     select count(*)::int as total from auth.users where coalesce(aud, 'authenticated') = 'authenticated'`;
+  return total;
+}
+
+export async function listUsers(db: Db, page: bigint, perPage: bigint): Promise<{ users: UserRow[]; total: number }> {
+  const total = await countUsers(db);
   const users = await db<UserRow[]>`
     select ${db(USER_COLUMNS)} from auth.users
     where coalesce(aud, 'authenticated') = 'authenticated'
     order by created_at desc nulls last, id
-    limit ${perPage} offset ${(page - 1) * perPage}`;
+    limit ${perPage.toString()} offset ${((page - 1n) * perPage).toString()}`;
   return { users, total };
 }
 

@@ -82,6 +82,7 @@ async function route(req: http.IncomingMessage, options: GatewayOptions): Promis
     query: (req.url ?? '').includes('?') ? (req.url ?? '').slice((req.url ?? '').indexOf('?') + 1) : '',
     headers: lowerCaseHeaders(req),
     body,
+    remoteAddress: req.socket.remoteAddress,
   };
   return options.apis[prefix].handle(request);
 }

@@ -10,6 +10,8 @@ export interface HttpRequest {
   query: string;
   headers: Record<string, string | undefined>;
   body: Buffer;
+  /** The client's socket address (rate limits count per client); absent when unknown. */
+  remoteAddress?: string;
 }
 
 export interface HttpResponse {

@@ -145,7 +145,7 @@ describe('sign-up', () => {
     const invalid = await anonClient().auth.signUp({ email: 'not-an-email', password: 'long-enough-1' });
     expect(invalid.error).toMatchObject({ status: 400, code: 'email_address_invalid' });
     const noPassword = await authFetch('/signup', { body: { email: newEmail('nopw') } });
-    expect(noPassword.status).toBe(422);
+    expect(noPassword.status).toBe(400);
     expect(noPassword.body).toMatchObject({ code: 'validation_failed', message: 'Signup requires a valid password' });
   });
 });
@@ -261,13 +261,15 @@ describe('the current user', () => {
     expect((await client.auth.getUser()).error).toBeNull();
   });
 
-  it('updateUser changes the email at once (autoconfirm) and refuses a taken one', async () => {
-    const { client } = await signUp('mail');
+  it('updateUser asks to confirm a new email (even under autoconfirm) and refuses a taken one', async () => {
+    const { client, email } = await signUp('mail');
     const taken = await signUp('taken');
     const next = newEmail('renamed');
     const { data, error } = await client.auth.updateUser({ email: next });
     expect(error).toBeNull();
-    expect(data.user!.email).toBe(next.toLowerCase());
+    // As GoTrue: a permanent user's new address is only used once confirmed by mail.
+    expect(data.user).toMatchObject({ email, new_email: next.toLowerCase() });
+    expect(data.user!.email_change_sent_at).toEqual(expect.any(String));
     const clash = await client.auth.updateUser({ email: taken.email });
     expect(clash.error).toMatchObject({ status: 422, code: 'email_exists' });
   });

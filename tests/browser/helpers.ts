@@ -1,4 +1,6 @@
 import { expect, type Locator, type Page } from '@playwright/test';
+import { linkIn, waitForMail } from '../support/inbox';
+import { MAIL_URL } from './ports';
 
 export const DEMO_USER = { email: 'demo@example.com', password: 'demo-password' } as const;
 export const PASSWORD = 'correct-horse-battery';
@@ -7,16 +9,27 @@ export function randomEmail(): string {
   return `user-${crypto.randomUUID()}@example.com`;
 }
 
-/** Signs up a fresh user on /login and waits for the dashboard. */
+/**
+ * Signs up a fresh user on /login as a new customer would with email confirmation on: "check your email",
+ * then the link from the local inbox, through /auth/confirm, to the dashboard.
+ */
 export async function signUp(page: Page, email = randomEmail()): Promise<string> {
   await page.goto('/login');
   const form = page.getByRole('form', { name: 'Create an account' });
   await form.getByLabel('Email').fill(email);
   await form.getByLabel('Password').fill(PASSWORD);
   await form.getByRole('button', { name: 'Sign up' }).click();
+  await expect(form.getByRole('status')).toContainText(`Check your email: we sent a confirmation link to ${email}`);
+  await followMailLink(page, email, 'Confirm Your Email');
   await expect(page).toHaveURL(/\/jobs-test$/);
   await expect(page.getByTestId('user-email')).toHaveText(email);
   return email;
+}
+
+/** Opens the link of the newest mail to `email` about `subject` in this browser, as the user would. */
+export async function followMailLink(page: Page, email: string, subject: string): Promise<void> {
+  const link = linkIn(await waitForMail(MAIL_URL, email, { subject }));
+  await page.goto(link);
 }
 
 export async function signIn(page: Page, email: string, password: string): Promise<void> {

@@ -6,12 +6,12 @@ import { execFileSync } from 'node:child_process';
  * runner and again in each worker and in the web server: the runner picks the ports and publishes them
  * through the environment, which its children inherit.
  */
-const VARIABLES = ['BROWSER_TEST_API_PORT', 'BROWSER_TEST_DB_PORT', 'BROWSER_TEST_APP_PORT'] as const;
+const VARIABLES = ['BROWSER_TEST_API_PORT', 'BROWSER_TEST_DB_PORT', 'BROWSER_TEST_APP_PORT', 'BROWSER_TEST_MAIL_PORT'] as const;
 
 if (VARIABLES.some((name) => !process.env[name])) {
-  // Three listeners open at once, so the three ports differ.
-  const script = `const net=require('node:net');const s=[0,1,2].map(()=>net.createServer());let n=0;
-s.forEach(x=>x.listen(0,'127.0.0.1',()=>{if(++n===3){process.stdout.write(s.map(y=>y.address().port).join(','));s.forEach(y=>y.close())}}))`;
+  // All listeners open at once, so the ports differ.
+  const script = `const net=require('node:net');const s=[0,1,2,3].map(()=>net.createServer());let n=0;
+s.forEach(x=>x.listen(0,'127.0.0.1',()=>{if(++n===s.length){process.stdout.write(s.map(y=>y.address().port).join(','));s.forEach(y=>y.close())}}))`;
   const ports = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }).split(',');
   VARIABLES.forEach((name, index) => {
     process.env[name] = ports[index];
@@ -22,5 +22,8 @@ export const BROWSER_TEST_PORTS = {
   api: Number(process.env.BROWSER_TEST_API_PORT),
   db: Number(process.env.BROWSER_TEST_DB_PORT),
   app: Number(process.env.BROWSER_TEST_APP_PORT),
+  mail: Number(process.env.BROWSER_TEST_MAIL_PORT),
 } as const;
 export const APP_URL = `http://127.0.0.1:${BROWSER_TEST_PORTS.app}`;
+/** The browser-test stack's local inbox (Mailpit-compatible API). */
+export const MAIL_URL = `http://127.0.0.1:${BROWSER_TEST_PORTS.mail}`;

@@ -15,6 +15,7 @@ interface Stack {
   dataDir: string;
   apiPort: number;
   dbPort: number;
+  mailPort: number;
   env: NodeJS.ProcessEnv;
 }
 
@@ -22,15 +23,18 @@ async function newStack(): Promise<Stack> {
   const dataDir = makeDataDir('jobs-stack');
   const apiPort = await freePort();
   const dbPort = await freePort();
+  const mailPort = await freePort();
   return {
     dataDir,
     apiPort,
     dbPort,
+    mailPort,
     env: {
       ...process.env,
       LOCAL_STACK_DATA_DIR: dataDir,
       LOCAL_STACK_API_PORT: String(apiPort),
       LOCAL_STACK_DB_PORT: String(dbPort),
+      LOCAL_STACK_MAIL_PORT: String(mailPort),
     },
   };
 }
@@ -94,15 +98,19 @@ describe('npm run local:*', () => {
     expect(started.stdout).toContain(`DB URL: ${dbUrlOf(stack)}`);
     expect(started.stdout).toMatch(/anon key: eyJ[\w-]+\.[\w-]+\.[\w-]+/);
     expect(started.stdout).toMatch(/service_role key: eyJ/);
+    expect(started.stdout).toContain(`Mailpit URL: http://127.0.0.1:${stack.mailPort}`);
 
     const health = await fetch(`http://127.0.0.1:${stack.apiPort}/health`);
     expect(health.status).toBe(200);
+    const inbox = await fetch(`http://127.0.0.1:${stack.mailPort}/api/v1/messages`);
+    expect(await inbox.json()).toMatchObject({ total: 0, messages: [] });
 
     const env = await cli(stack, 'status', '-o', 'env');
     expect(env.code).toBe(0);
     expect(env.stdout).toContain(`API_URL="http://127.0.0.1:${stack.apiPort}"`);
     expect(env.stdout).toContain('ANON_KEY="eyJ');
     expect(env.stdout).toContain(`NEXT_PUBLIC_SUPABASE_URL="http://127.0.0.1:${stack.apiPort}"`);
+    expect(env.stdout).toContain(`MAILPIT_URL="http://127.0.0.1:${stack.mailPort}"`);
 
     const migrations = readdirSync('supabase/migrations').filter((file) => file.endsWith('.sql'));
     await withDb(stack, async (sql) => {
@@ -133,6 +141,7 @@ describe('npm run local:*', () => {
     expect(isAlive(postmaster)).toBe(false);
     expect(await portIsFree(stack.apiPort)).toBe(true);
     expect(await portIsFree(stack.dbPort)).toBe(true);
+    expect(await portIsFree(stack.mailPort)).toBe(true);
     expect((await cli(stack, 'status')).code).toBe(1);
 
     expect((await cli(stack, 'start')).code).toBe(0);

@@ -1,6 +1,10 @@
 import { inject } from 'vitest';
+import { REPO_ROOT } from '../../local-stack/config.ts';
 import { apiKeys } from '../../local-stack/keys.ts';
+import { startMailServer } from '../../local-stack/mail/server.ts';
+import { MailStore } from '../../local-stack/mail/store.ts';
 import { freePort } from '../../local-stack/processes.ts';
+import { loadProjectConfig, type ProjectConfig } from '../../local-stack/project-config.ts';
 import { startApis } from '../../local-stack/stack.ts';
 import type { TestDatabase } from './cluster.ts';
 
@@ -10,13 +14,51 @@ export interface TestApi {
   anonKey: string;
   serviceRoleKey: string;
   jwtSecret: string;
+  /** The local inbox's web page and Mailpit-compatible API, e.g. http://127.0.0.1:40124 */
+  mailUrl: string;
+  project: ProjectConfig;
   stop(): Promise<void>;
 }
 
-/** Auth + REST APIs on a free port over one test database, as the local stack serves them. */
-export async function startTestApi(database: TestDatabase): Promise<TestApi> {
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends (infer U)[] ? U[] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+function merge<T>(base: T, overrides: DeepPartial<T> | undefined): T {
+  if (!overrides) return base;
+  const result: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(overrides)) {
+    const current = result[key];
+    result[key] =
+      value !== null && typeof value === 'object' && !Array.isArray(value) && current !== null && typeof current === 'object'
+        ? merge(current, value as DeepPartial<typeof current>)
+        : value;
+  }
+  return result as T;
+}
+
+/**
+ * The project's config.toml with the request rate limits out of the way, as conformance suites run
+ * GoTrue: a test file makes more sign-ups from one address than a person would. Tests about the limits
+ * set their own.
+ */
+const UNLIMITED = { token_refresh: 100_000, sign_in_sign_ups: 100_000, token_verifications: 100_000, anonymous_users: 100_000 };
+
+/** Auth + REST APIs on a free port over one test database, as the local stack serves them, and its inbox. */
+export async function startTestApi(database: TestDatabase, overrides?: DeepPartial<ProjectConfig>): Promise<TestApi> {
   const { jwtSecret, host } = inject('cluster');
+  const project = merge(merge(loadProjectConfig(REPO_ROOT), { auth: { rate_limit: UNLIMITED } }), overrides);
+  const mail = new MailStore();
+  const inbox = await startMailServer(mail, { host, port: await freePort(host) });
   const port = await freePort(host);
-  const apis = await startApis({ databaseUrl: database.url, host, port, jwtSecret });
-  return { url: apis.url, jwtSecret, ...(await apiKeys(jwtSecret)), stop: apis.stop };
+  const apis = await startApis({ databaseUrl: database.url, host, port, jwtSecret, project, mail });
+  return {
+    url: apis.url,
+    jwtSecret,
+    mailUrl: inbox.url,
+    project,
+    ...(await apiKeys(jwtSecret)),
+    stop: async () => {
+      await apis.stop();
+      await inbox.close();
+    },
+  };
 }

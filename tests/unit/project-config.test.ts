@@ -11,7 +11,7 @@ describe('supabase/config.toml as the local stack reads it', () => {
     expect(config.auth.rate_limit.sign_in_sign_ups).toBe(30);
     expect(config.auth.email.max_frequency).toBe(1000);
     expect(config.storage.file_size_limit).toBe(50 * 1024 * 1024);
-    expect(config.mail).toEqual({ enabled: true, port: 54324 });
+    expect(config.mail).toEqual({ enabled: true, port: 54324, adminEmail: 'admin@email.com', senderName: 'Admin' });
     expect(config.auth.external.apple).toEqual({ enabled: false });
   });
 

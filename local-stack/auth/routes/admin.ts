@@ -1,17 +1,20 @@
-import { randomBytes } from 'node:crypto';
 import type { HttpRequest, HttpResponse } from '../../http/types.ts';
 import { json } from '../../http/types.ts';
 import type { AuthContext } from '../context.ts';
 import { isUniqueViolation, transaction } from '../db.ts';
 import { badRequest, notFound } from '../errors.ts';
-import { assertPasswordAcceptable, hashPassword } from '../passwords.ts';
+import { downgradeSessions, loadOwnFactor } from '../factors.ts';
+import { assertPasswordAcceptable, assertPasswordLength, hashPassword, randomPassword } from '../passwords.ts';
+import { fullUserJson } from '../tokens.ts';
 import { requireAdmin } from '../request-auth.ts';
 import { logout } from '../sessions.ts';
 import {
   deleteUser,
   emailTaken,
   findUserById,
-  identitiesOf,
+  countUsers,
+  factorsOf,
+  factorsOfUsers,
   identitiesOfUsers,
   insertUserWithEmailIdentity,
   listUsers,
@@ -20,8 +23,8 @@ import {
   updateUser,
   type UserChanges,
 } from '../users.ts';
-import { userJson, type UserRow } from '../user-json.ts';
-import { adminDeleteBody, adminUserBody, parseJsonBody, parseUuid, validateEmail } from '../validation.ts';
+import { factorJson, userJson, type UserRow } from '../user-json.ts';
+import { adminDeleteBody, adminFactorUpdateBody, adminUserBody, parseJsonBody, parseUuid, validateEmail } from '../validation.ts';
 import { emailExists } from './user.ts';
 
 const DEFAULT_PER_PAGE = 50;
@@ -41,7 +44,7 @@ function banUntil(duration: string): Date | null {
 }
 
 async function userResponse(ctx: AuthContext, user: UserRow): Promise<HttpResponse> {
-  return json(200, userJson(user, await identitiesOf(ctx.sql, user.id)));
+  return json(200, await fullUserJson(ctx.sql, user));
 }
 
 async function loadUser(ctx: AuthContext, rawId: string): Promise<UserRow> {
@@ -52,27 +55,38 @@ async function loadUser(ctx: AuthContext, rawId: string): Promise<UserRow> {
   return user;
 }
 
-function positiveInteger(raw: string | null, fallback: number, name: string): number {
+const UINT64_MAX = 2n ** 64n - 1n;
+/** Offsets past PostgreSQL's bigint would fail in SQL; such pages are empty anyway. */
+const BIGINT_MAX = 2n ** 63n - 1n;
+
+/** GoTrue's paginate: strconv.ParseUint, so the same error texts for junk and out-of-range values. */
+function pageParameter(raw: string | null, fallback: bigint): bigint {
   if (raw === null || raw === '') return fallback;
-  if (!/^\d+$/.test(raw)) throw badRequest('validation_failed', `Bad Pagination Parameters: invalid ${name} "${raw}"`);
-  return Math.max(1, Number(raw));
+  if (!/^\d+$/.test(raw)) throw badRequest('validation_failed', `Bad Pagination Parameters: strconv.ParseUint: parsing ${JSON.stringify(raw)}: invalid syntax`);
+  const value = BigInt(raw);
+  if (value > UINT64_MAX) {
+    throw badRequest('validation_failed', `Bad Pagination Parameters: strconv.ParseUint: parsing ${JSON.stringify(raw)}: value out of range`);
+  }
+  return value === 0n ? fallback : value;
 }
 
 /** GET /admin/users?page=&per_page= → {users, aud} plus X-Total-Count and Link, as GoTrue paginates. */
 export async function adminListUsers(ctx: AuthContext, request: HttpRequest): Promise<HttpResponse> {
   await requireAdmin(ctx, request);
   const query = new URLSearchParams(request.query);
-  const page = positiveInteger(query.get('page'), 1, 'page');
-  const perPage = positiveInteger(query.get('per_page'), DEFAULT_PER_PAGE, 'per_page');
-  const { users, total } = await listUsers(ctx.sql, page, perPage);
-  const identities = await identitiesOfUsers(ctx.sql, users.map((user) => user.id));
-  const lastPage = Math.ceil(total / perPage);
+  const page = pageParameter(query.get('page'), 1n);
+  const perPage = pageParameter(query.get('per_page'), BigInt(DEFAULT_PER_PAGE));
+  const beyond = (page - 1n) * perPage > BIGINT_MAX || perPage > BIGINT_MAX;
+  const { users, total } = beyond ? { users: [], total: await countUsers(ctx.sql) } : await listUsers(ctx.sql, page, perPage);
+  const ids = users.map((user) => user.id);
+  const [identities, factors] = await Promise.all([identitiesOfUsers(ctx.sql, ids), factorsOfUsers(ctx.sql, ids)]);
+  const lastPage = (BigInt(total) + perPage - 1n) / perPage;
   // supabase-js reads the page number right after the first "=", so `page` must come first.
-  const link = (target: number, rel: string) => `<${ctx.externalUrl}/admin/users?page=${target}&per_page=${perPage}>; rel="${rel}"`;
-  const links = [...(page < lastPage ? [link(page + 1, 'next')] : []), link(lastPage, 'last')];
+  const link = (target: bigint, rel: string) => `<${ctx.config.externalUrl}/admin/users?page=${target}&per_page=${perPage}>; rel="${rel}"`;
+  const links = [...(page < lastPage ? [link(page + 1n, 'next')] : []), link(lastPage, 'last')];
   return json(
     200,
-    { users: users.map((user) => userJson(user, identities.get(user.id) ?? [])), aud: 'authenticated' },
+    { users: users.map((user) => userJson(user, identities.get(user.id) ?? [], factors.get(user.id) ?? [])), aud: 'authenticated' },
     { 'x-total-count': String(total), link: links.join(', ') },
   );
 }
@@ -102,8 +116,8 @@ export async function adminCreateUser(ctx: AuthContext, request: HttpRequest): P
     encryptedPassword = body.password_hash;
   } else {
     // GoTrue applies only bcrypt's length limit here, not the strength policy; no password → an unusable random one.
-    const password = body.password || randomBytes(48).toString('base64url');
-    if (Buffer.byteLength(password) > 72) throw badRequest('validation_failed', 'Password cannot be longer than 72 characters');
+    const password = body.password || randomPassword();
+    assertPasswordLength(password);
     encryptedPassword = await hashPassword(password);
   }
   const bannedUntil = body.ban_duration ? banUntil(body.ban_duration) : undefined;
@@ -149,7 +163,7 @@ export async function adminUpdateUser(ctx: AuthContext, request: HttpRequest, us
   const email = body.email ? validateEmail(body.email) : undefined;
   let encryptedPassword: string | undefined;
   if (body.password !== undefined && body.password !== null) {
-    assertPasswordAcceptable(body.password);
+    assertPasswordAcceptable(ctx.config.password, body.password);
     encryptedPassword = await hashPassword(body.password);
   }
   const bannedUntil = body.ban_duration ? banUntil(body.ban_duration) : undefined;
@@ -190,4 +204,44 @@ export async function adminDeleteUser(ctx: AuthContext, request: HttpRequest, us
   const body = request.body.length > 0 ? parseJsonBody(request.body, adminDeleteBody) : {};
   await transaction(ctx.sql, (tx) => (body.should_soft_delete ? softDeleteUser(tx, user.id) : deleteUser(tx, user.id)));
   return json(200, {});
+}
+
+/** GET /admin/users/<id>/factors */
+export async function adminListFactors(ctx: AuthContext, request: HttpRequest, userId: string): Promise<HttpResponse> {
+  await requireAdmin(ctx, request);
+  const user = await loadUser(ctx, userId);
+  return json(200, (await factorsOf(ctx.sql, user.id)).map(factorJson));
+}
+
+/** DELETE /admin/users/<id>/factors/<factor id>: answers the deleted factor; its sessions drop to AAL1. */
+export async function adminDeleteFactor(ctx: AuthContext, request: HttpRequest, userId: string, factorId: string): Promise<HttpResponse> {
+  await requireAdmin(ctx, request);
+  const user = await loadUser(ctx, userId);
+  const factor = await loadOwnFactor(ctx.sql, user.id, factorId);
+  await transaction(ctx.sql, async (tx) => {
+    await downgradeSessions(tx, factor);
+    await tx`delete from auth.mfa_factors where id = ${factor.id}`;
+  });
+  return json(200, factorJson(factor));
+}
+
+/** PUT /admin/users/<id>/factors/<factor id>: renames a factor. */
+export async function adminUpdateFactor(ctx: AuthContext, request: HttpRequest, userId: string, factorId: string): Promise<HttpResponse> {
+  await requireAdmin(ctx, request);
+  const user = await loadUser(ctx, userId);
+  const factor = await loadOwnFactor(ctx.sql, user.id, factorId);
+  const body = parseJsonBody(request.body, adminFactorUpdateBody);
+  if (!body.friendly_name) return json(200, factorJson(factor));
+  try {
+    const [updated] = await ctx.sql<typeof factor[]>`
+      update auth.mfa_factors set friendly_name = ${body.friendly_name}, updated_at = now() where id = ${factor.id}
+      returning id, user_id, friendly_name, factor_type::text as factor_type, status::text as status, created_at, updated_at,
+        phone, last_challenged_at, secret`;
+    return json(200, factorJson(updated));
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw badRequest('mfa_factor_name_conflict', `A factor with the friendly name "${body.friendly_name}" for this user already exists`);
+    }
+    throw error;
+  }
 }
