@@ -1,15 +1,20 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import type http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { createAuthApi } from './auth/index.ts';
 import { bootstrapPlatform } from './bootstrap.ts';
 import type { StackConfig } from './config.ts';
-import { apiUrl, dbUrl, paths } from './config.ts';
+import { apiUrl, dbUrl, paths, REPO_ROOT } from './config.ts';
 import { startGateway } from './http/gateway.ts';
-import type { Api } from './http/types.ts';
+import type { Api, StreamingApi } from './http/types.ts';
 import { apiKeys, type ApiKeys } from './keys.ts';
 import { pushMigrations } from './migrate.ts';
 import { startPostgres, stopOrphanedPostmaster } from './postgres-server.ts';
 import { assertPortFree } from './processes.ts';
+import { loadProjectConfig } from './project-config.ts';
 import { createRestApi } from './rest/index.ts';
+import { createStorageApi } from './storage/index.ts';
 
 export interface StackInfo extends ApiKeys {
   apiUrl: string;
@@ -29,7 +34,7 @@ export interface StartOptions {
 }
 
 /** Connection string for one of the platform's login roles, on the stack's database. */
-export function roleUrl(databaseUrl: string, role: 'authenticator' | 'supabase_auth_admin'): string {
+export function roleUrl(databaseUrl: string, role: 'authenticator' | 'supabase_auth_admin' | 'supabase_storage_admin'): string {
   const url = new URL(databaseUrl);
   url.username = role;
   url.password = 'postgres';
@@ -40,15 +45,22 @@ export async function stackInfo(config: StackConfig): Promise<StackInfo> {
   return { apiUrl: apiUrl(config), dbUrl: dbUrl(config), jwtSecret: config.jwtSecret, ...(await apiKeys(config.jwtSecret)) };
 }
 
-/** Starts the APIs (auth + rest) and the gateway in this process, against an already running database. */
+/** Starts the APIs (auth, rest, storage) and the gateway in this process, against an already running database. */
 export async function startApis(options: {
   databaseUrl: string;
   host: string;
   port: number;
   jwtSecret: string;
+  /** Folder for Storage's object bytes; a temporary folder (removed on stop) when omitted. */
+  storageDir?: string;
+  /** Folder with supabase/config.toml (default: this repository). */
+  projectDir?: string;
   log?: (line: string) => void;
 }): Promise<{ url: string; stop(): Promise<void> }> {
   const url = `http://${options.host}:${options.port}`;
+  const project = loadProjectConfig(options.projectDir ?? REPO_ROOT);
+  const temporaryStorage = options.storageDir ? undefined : mkdtempSync(path.join(os.tmpdir(), 'local-stack-storage-'));
+  const keys = await apiKeys(options.jwtSecret);
   const apis: Record<string, Api> = {
     '/auth/v1': await createAuthApi({
       databaseUrl: roleUrl(options.databaseUrl, 'supabase_auth_admin'),
@@ -62,11 +74,32 @@ export async function startApis(options: {
       log: options.log,
     }),
   };
+  const streamingApis: Record<string, StreamingApi> = {
+    '/storage/v1': await createStorageApi({
+      databaseUrl: roleUrl(options.databaseUrl, 'supabase_storage_admin'),
+      jwtSecret: options.jwtSecret,
+      root: options.storageDir ?? temporaryStorage!,
+      fileSizeLimit: project.storage.file_size_limit,
+      log: options.log,
+    }),
+  };
+  const closeApis = async () => {
+    await Promise.all([...Object.values(apis), ...Object.values(streamingApis)].map((api) => api.close()));
+    if (temporaryStorage) rmSync(temporaryStorage, { recursive: true, force: true });
+  };
   let server: http.Server;
   try {
-    server = await startGateway({ host: options.host, port: options.port, apis, healthy: () => true, log: options.log });
+    server = await startGateway({
+      host: options.host,
+      port: options.port,
+      apis,
+      streamingApis,
+      apiKeys: [keys.anonKey, keys.serviceRoleKey],
+      healthy: () => true,
+      log: options.log,
+    });
   } catch (error) {
-    await Promise.all(Object.values(apis).map((api) => api.close()));
+    await closeApis();
     throw error;
   }
   return {
@@ -76,7 +109,7 @@ export async function startApis(options: {
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await Promise.all(Object.values(apis).map((api) => api.close()));
+      await closeApis();
     },
   };
 }
@@ -109,6 +142,8 @@ export async function startStack(config: StackConfig, options: StartOptions = {}
       host: config.host,
       port: config.apiPort,
       jwtSecret: config.jwtSecret,
+      storageDir: paths(config).storage,
+      projectDir: config.projectDir,
       log,
     });
     return {
