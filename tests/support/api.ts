@@ -13,10 +13,10 @@ export interface TestApi {
   stop(): Promise<void>;
 }
 
-/** Auth + REST APIs on a free port over one test database, as the local stack serves them. */
-export async function startTestApi(database: TestDatabase): Promise<TestApi> {
+/** Auth, REST and Storage APIs on a free port over one test database, as the local stack serves them. */
+export async function startTestApi(database: TestDatabase, options: { log?: (line: string) => void } = {}): Promise<TestApi> {
   const { jwtSecret, host } = inject('cluster');
   const port = await freePort(host);
-  const apis = await startApis({ databaseUrl: database.url, host, port, jwtSecret });
+  const apis = await startApis({ databaseUrl: database.url, host, port, jwtSecret, log: options.log });
   return { url: apis.url, jwtSecret, ...(await apiKeys(jwtSecret)), stop: apis.stop };
 }
