@@ -14,9 +14,12 @@ export interface TestApi {
 }
 
 /** Auth, REST and Storage APIs on a free port over one test database, as the local stack serves them. */
-export async function startTestApi(database: TestDatabase, options: { log?: (line: string) => void } = {}): Promise<TestApi> {
+export async function startTestApi(
+  database: TestDatabase,
+  options: { log?: (line: string) => void; storageDir?: string } = {},
+): Promise<TestApi> {
   const { jwtSecret, host } = inject('cluster');
   const port = await freePort(host);
-  const apis = await startApis({ databaseUrl: database.url, host, port, jwtSecret, log: options.log });
+  const apis = await startApis({ databaseUrl: database.url, host, port, jwtSecret, log: options.log, storageDir: options.storageDir });
   return { url: apis.url, jwtSecret, ...(await apiKeys(jwtSecret)), stop: apis.stop };
 }
