@@ -90,11 +90,14 @@ export class BodyBudget {
   }
 }
 
-/** The declared Content-Length, or undefined when the body is chunked or the header is malformed. */
+/**
+ * The body's declared length: Content-Length, 0 when a request has neither it nor Transfer-Encoding (HTTP/1.1:
+ * no body, so a GET never waits for the body budget), undefined when chunked (length unknown).
+ */
 export function declaredLength(headers: Record<string, string | string[] | undefined>): number | undefined {
   const raw = headers['content-length'];
-  if (typeof raw !== 'string' || !/^\d+$/.test(raw.trim())) return undefined;
-  return Number(raw.trim());
+  if (typeof raw === 'string' && /^\d+$/.test(raw.trim())) return Number(raw.trim());
+  return headers['transfer-encoding'] === undefined ? 0 : undefined;
 }
 
 /**
