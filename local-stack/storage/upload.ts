@@ -13,6 +13,8 @@ export interface IncomingFile {
 }
 
 const MAX_USER_METADATA = 1024 * 1024;
+/** Room for multipart boundaries, part headers and the small form fields around the file. */
+const MULTIPART_OVERHEAD = MAX_USER_METADATA + 64 * 1024;
 
 function parseUserMetadata(raw: string | undefined, base64: boolean): Record<string, unknown> | null {
   if (raw === undefined || raw === '') return null;
@@ -47,6 +49,9 @@ export async function receiveUpload(
     const file = await disk.receive(request.body, limits.maxBytes, request.signal);
     return { file, mimeType, cacheControl: request.headers['cache-control'] ?? 'no-cache', userMetadata };
   }
+  // Form fields and part headers add a little to the file; a body far beyond the limit is refused unread.
+  const declared = declaredLength(request.headers);
+  if (declared !== undefined && declared > limits.maxBytes + MULTIPART_OVERHEAD) throw ERRORS.entityTooLarge();
   return receiveMultipart(request, disk, limits);
 }
 
