@@ -32,6 +32,8 @@ export async function callerOf(headers: Record<string, string | undefined>, secr
   const bearer = /^bearer\s+(.*)$/i.exec(headers.authorization?.trim() ?? '');
   const token = (bearer ? bearer[1] : (headers.apikey ?? '')).trim();
   if (token === '' && allowAnonymous) return ANON;
+  // Storage's request schema requires the header on these routes (the gateway derives it from the apikey).
+  if (headers.authorization === undefined && headers.apikey === undefined) throw ERRORS.missingAuthorization();
   try {
     const claims = await verifyJwt(token, secret);
     const role = typeof claims.role === 'string' && claims.role !== '' ? claims.role : 'anon';

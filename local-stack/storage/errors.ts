@@ -44,6 +44,8 @@ export const ERRORS = {
   databaseTimeout: () => new StorageError('DatabaseTimeout', 544, 'The connection to the database timed out', 'DatabaseTimeout', 544),
   notFound: (message: string) => new StorageError('NotFound', 404, message, 'Not Found', 404),
   internal: () => new StorageError('InternalError', 500, 'Internal server error', 'Internal'),
+  /** Storage's schema validation of a request without the Authorization header (fastify's answer). */
+  missingAuthorization: () => new StorageError('Bad Request', 400, "headers must have required property 'authorization'", 'Bad Request'),
 };
 
 interface PostgresLikeError {

@@ -19,6 +19,7 @@ import {
   downloadRoute,
   infoRoute,
   listObjectsRoute,
+  listObjectsV2Route,
   moveRoute,
   uploadRoute,
 } from './routes/object.ts';
@@ -56,6 +57,7 @@ const ROUTES: Route[] = [
   route('PUT', `/bucket/${BUCKET}/?`, updateBucketRoute),
   route('DELETE', `/bucket/${BUCKET}/?`, deleteBucketRoute),
   route('POST', `/object/list/${BUCKET}/?`, listObjectsRoute),
+  route('POST', `/object/list-v2/${BUCKET}/?`, listObjectsV2Route),
   route('POST', '/object/move/?', moveRoute),
   route('POST', '/object/copy/?', copyRoute),
   route('POST', `/object/upload/sign/${BUCKET}/${KEY}`, signUploadRoute),

@@ -222,3 +222,33 @@ export async function searchObjects(
     select * from storage.search(${options.prefix}, ${bucketId}, ${options.limit}, ${levels}, ${options.offset},
                                  ${options.search}, ${options.sortColumn}, ${options.sortOrder})`;
 }
+
+export interface ListV2Row extends SearchRow {
+  key: string;
+  is_folder: boolean;
+}
+
+/**
+ * Objects whose name starts with `prefix`, ordered by name after `cursor` (the last key of the previous
+ * page). With `delimiter`, names with a further `/` collapse into one folder entry (their common prefix).
+ */
+export async function listObjectsV2(tx: Tx, bucketId: string, options: { prefix: string; cursor: string | null; delimiter: boolean; limit: number }): Promise<ListV2Row[]> {
+  const skipFolder = options.cursor?.endsWith('/') ?? false;
+  return tx<ListV2Row[]>`
+    with matches as (
+      select o.id, o.name, o.updated_at, o.created_at, o.last_accessed_at, o.metadata, substr(o.name, length(${options.prefix}) + 1) as rest
+      from storage.objects o
+      where o.bucket_id = ${bucketId}
+        and starts_with(o.name, ${options.prefix})
+        and (${options.cursor}::text is null or (o.name > ${options.cursor} and not (${skipFolder} and starts_with(o.name, ${options.cursor}))))
+    ), entries as (
+      select case when ${options.delimiter} and strpos(rest, '/') > 0 then ${options.prefix} || substr(rest, 1, strpos(rest, '/')) else name end as key,
+             ${options.delimiter} and strpos(rest, '/') > 0 as is_folder,
+             id, name, updated_at, created_at, last_accessed_at, metadata
+      from matches
+    )
+    select distinct on (key) key, is_folder, id, name, updated_at, created_at, last_accessed_at, metadata
+    from entries
+    order by key
+    limit ${options.limit + 1}`;
+}

@@ -144,6 +144,19 @@ export function transformFromString(value: string | undefined): TransformOptions
 
 const clamp = (value: number) => Math.min(Math.max(value, SIZE.min), SIZE.max);
 const FIT = { cover: 'cover', contain: 'inside', fill: 'fill' } as const;
+/** imgproxy's names for the resize modes, which hosted Storage reports in X-Transformations. */
+const RESIZING_TYPE = { cover: 'fill', contain: 'fit', fill: 'force' } as const;
+
+/** What was applied, as hosted Storage's X-Transformations header lists it. */
+function appliedTransformations(transform: TransformOptions): string {
+  const parts: string[] = [];
+  if (transform.height) parts.push(`height:${clamp(transform.height)}`);
+  if (transform.width) parts.push(`width:${clamp(transform.width)}`);
+  if (transform.width || transform.height) parts.push(`resizing_type:${RESIZING_TYPE[transform.resize ?? 'cover']}`);
+  if (transform.quality) parts.push(`quality:${transform.quality}`);
+  if (transform.format && transform.format !== 'origin') parts.push(`format:${transform.format}`);
+  return parts.join(',');
+}
 
 /**
  * An object's image, transformed with sharp while it streams from disk: resized (cover crops, contain fits
@@ -174,18 +187,26 @@ export async function imageResponse(request: StreamRequest, disk: DiskStore, obj
     inputFormat === 'jpeg' || inputFormat === 'png' || inputFormat === 'webp' || inputFormat === 'avif' ? inputFormat : 'png';
   if (transform.format === 'avif' || transform.format === 'webp') format = transform.format;
   else if (transform.format !== 'origin' && accept.includes('image/webp')) format = 'webp';
-  image = image.toFormat(format, { quality });
-  const transformations = transformToString(transform);
+  // A transformed image is bounded (at most 2500 pixels a side) and gets a Content-Length, as imgproxy's
+  // answers do; the source is read from disk by libvips, never through a JavaScript buffer.
+  let output: Buffer;
+  try {
+    output = await image.toFormat(format, { quality }).toBuffer();
+  } catch {
+    throw ERRORS.imageProcessing('Source image could not be processed');
+  }
+  const transformations = appliedTransformations(transform);
   return {
     status: 200,
     headers: {
       'content-type': `image/${format}`,
+      'content-length': String(output.length),
       etag: object.metadata?.eTag ?? `"${object.version}"`,
       'last-modified': new Date(object.metadata?.lastModified ?? object.updated_at).toUTCString(),
       ...cachingHeaders(object, options),
       ...dispositionHeader(options.download),
       ...(transformations ? { 'x-transformations': transformations } : {}),
     },
-    body: image,
+    body: request.method === 'HEAD' ? undefined : output,
   };
 }

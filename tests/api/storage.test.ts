@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { SupabaseClient } from '@supabase/supabase-js';
+import { StorageClient } from '@supabase/storage-js';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signJwt } from '../../local-stack/http/jwt.ts';
@@ -40,6 +41,8 @@ afterAll(async () => {
 const png = (width = 80, height = 60, color = '#d33') =>
   sharp({ create: { width, height, channels: 3, background: color } }).png().toBuffer();
 const storedFiles = () => readdirSync(path.join(storageDir, 'objects'), { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).length;
+/** storage-js with no key and no session at all. */
+const anonymousStorage = () => new StorageClient(`${api.url}/storage/v1`);
 const bucketName = (label: string) => `${label}-${crypto.randomUUID().slice(0, 8)}`;
 
 /** The raw answer of a Storage route, for the shapes supabase-js hides. */
@@ -101,6 +104,7 @@ describe('objects under RLS (product-images: a user reads and writes only their 
     const info = await alice.client.storage.from(BUCKET).info(`${alice.id}/p1/blob.png`);
     expect(info.data).toMatchObject({ name: `${alice.id}/p1/blob.png`, bucketId: BUCKET, contentType: 'image/png', cacheControl: 'max-age=60', metadata: { shot: 'front' } });
     expect(info.data!.size).toBe(blob.size);
+    expect((await alice.client.storage.from(BUCKET).info(`${alice.id}/p1/raw.png`)).data).toMatchObject({ metadata: {}, version: expect.any(String) });
     expect(info.data!.etag).toMatch(/^"[0-9a-f]{32}"$/);
   });
 
@@ -187,6 +191,21 @@ describe('objects under RLS (product-images: a user reads and writes only their 
     expect((await bob.client.storage.from(BUCKET).list(`${alice.id}/list`)).data).toEqual([]);
     const root = await service.storage.from(BUCKET).list();
     expect(root.data!.map((entry) => entry.name)).toEqual(expect.arrayContaining([alice.id]));
+  });
+
+  it('lists v2: keyset pages, folders with a delimiter, filtered by RLS', async () => {
+    const bucket = alice.client.storage.from(BUCKET);
+    for (const file of ['1.png', '2.png', '3.png', 'deep/4.png']) await bucket.upload(`${alice.id}/v2/${file}`, await png(), { contentType: 'image/png' });
+    const flat = await bucket.listV2({ prefix: `${alice.id}/v2/` });
+    expect(flat.data).toMatchObject({ hasNext: false, folders: [] });
+    expect(flat.data!.objects.map((object) => object.name)).toEqual(['1.png', '2.png', '3.png', 'deep/4.png'].map((file) => `${alice.id}/v2/${file}`));
+    const first = await bucket.listV2({ prefix: `${alice.id}/v2/`, with_delimiter: true, limit: 2 });
+    expect(first.data).toMatchObject({ hasNext: true, nextCursor: expect.any(String) });
+    const second = await bucket.listV2({ prefix: `${alice.id}/v2/`, with_delimiter: true, limit: 2, cursor: first.data!.nextCursor });
+    expect(second.data!.hasNext).toBe(false);
+    expect([...first.data!.objects, ...second.data!.objects].map((object) => object.name)).toEqual(['1.png', '2.png', '3.png'].map((file) => `${alice.id}/v2/${file}`));
+    expect(second.data!.folders).toEqual([{ name: `${alice.id}/v2/deep/`, key: `${alice.id}/v2/deep/` }]);
+    expect((await bob.client.storage.from(BUCKET).listV2({ prefix: `${alice.id}/` })).data!.objects).toEqual([]);
   });
 
   it('moves and copies within the caller’s rights', async () => {
@@ -277,6 +296,8 @@ describe('signed URLs', () => {
     const response = await fetch(signed, { headers: { accept: 'image/webp' } });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('image/webp');
+    expect(response.headers.get('x-transformations')).toBe('height:50,width:50,resizing_type:fill');
+    expect(Number(response.headers.get('content-length'))).toBeGreaterThan(0);
     const meta = await sharp(Buffer.from(await response.arrayBuffer())).metadata();
     expect({ format: meta.format, width: meta.width, height: meta.height }).toEqual({ format: 'webp', width: 50, height: 50 });
     const downloaded = await alice.client.storage.from(BUCKET).download(name(), { transform: { width: 100, resize: 'contain', format: 'origin', quality: 70 } });
@@ -313,8 +334,11 @@ describe('public buckets and error shapes', () => {
   });
 
   it('answers in Storage’s error shape: {statusCode, code, error, message}, HTTP 400 for client errors', async () => {
-    const noJwt = await raw(`/object/list/${BUCKET}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-    expect(noJwt).toMatchObject({ status: 400, body: { statusCode: '403', code: 'AccessDenied', error: 'Unauthorized', message: 'jwt must be provided' } });
+    const noHeader = await raw(`/object/list/${BUCKET}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(noHeader).toMatchObject({ status: 400, body: { statusCode: '400', error: 'Bad Request', message: "headers must have required property 'authorization'" } });
+    expect((await anonymousStorage().listBuckets()).error?.message).toBe("headers must have required property 'authorization'");
+    const emptyJwt = await raw(`/object/list/${BUCKET}`, { method: 'POST', headers: { authorization: 'Bearer ' }, body: '{}' });
+    expect(emptyJwt).toMatchObject({ status: 400, body: { statusCode: '403', code: 'AccessDenied', error: 'Unauthorized', message: 'jwt must be provided' } });
     const badJwt = await raw(`/object/list/${BUCKET}`, { method: 'POST', headers: { authorization: 'Bearer abc.def.ghi' }, body: '{}' });
     expect(badJwt.body).toMatchObject({ statusCode: '403', error: 'Unauthorized' });
     const missing = await raw(`/object/authenticated/${BUCKET}/${alice.id}/nothing.png`, { headers: { authorization: `Bearer ${alice.accessToken}` } });

@@ -9,6 +9,7 @@ import {
   deleteObjects,
   findBucket,
   findObject,
+  listObjectsV2,
   moveObject,
   replaceObject,
   searchObjects,
@@ -65,7 +66,7 @@ export async function storeUpload(
       await tx`select pg_advisory_xact_lock(hashtext(${`${bucketId}/${name}`}))`;
       const existing = await findObject(tx, bucketId, name, 'for update');
       if (caller) await becomeCaller(tx, caller, 'storage.object.upload');
-      const change = { bucket_id: bucketId, name, ...owner, version, metadata, user_metadata: incoming.userMetadata };
+      const change = { bucket_id: bucketId, name, ...owner, version, metadata, user_metadata: incoming.userMetadata ?? {} };
       const written = mode === 'replace' ? await replaceObject(tx, bucketId, name, change) : await writeObject(tx, change, mode === 'upsert');
       if (!written) throw ERRORS.noSuchKey();
       await ctx.disk.commit(incoming.file, version);
@@ -237,6 +238,45 @@ export const listObjectsRoute: StorageHandler = async (ctx, request, [bucketId])
   return jsonResponse(rows);
 };
 
+/** `list-v2`: keyset pages of objects under a prefix, optionally folded into folders at the next `/`. */
+export const listObjectsV2Route: StorageHandler = async (ctx, request, [bucketId]) => {
+  const caller = await callerOf(request.headers, ctx.jwtSecret, false);
+  mustBeValidBucketName(bucketId);
+  const body = await jsonBody(request);
+  const limit = body.limit === undefined ? 1000 : body.limit;
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1) throw ERRORS.invalidRequest('body/limit must be >= 1');
+  let cursor: string | null = null;
+  if (typeof body.cursor === 'string' && body.cursor !== '') {
+    cursor = Buffer.from(body.cursor, 'base64url').toString('utf8');
+  }
+  const rows = await ctx.db.asCaller(caller, 'storage.object.list_v2', (tx) =>
+    listObjectsV2(tx, bucketId, {
+      prefix: typeof body.prefix === 'string' ? body.prefix : '',
+      cursor,
+      delimiter: body.with_delimiter === true,
+      limit: Math.min(limit, 1000),
+    }),
+  );
+  const page = rows.slice(0, Math.min(limit, 1000));
+  const hasNext = rows.length > page.length;
+  return jsonResponse({
+    hasNext,
+    ...(hasNext ? { nextCursor: Buffer.from(page[page.length - 1].key).toString('base64url') } : {}),
+    folders: page.filter((row) => row.is_folder).map((row) => ({ name: row.key, key: row.key })),
+    objects: page
+      .filter((row) => !row.is_folder)
+      .map((row) => ({
+        name: row.name,
+        key: row.name,
+        id: row.id,
+        updated_at: row.updated_at,
+        created_at: row.created_at,
+        last_accessed_at: row.last_accessed_at,
+        metadata: row.metadata,
+      })),
+  });
+};
+
 function moveBody(body: Record<string, unknown>) {
   const { bucketId, sourceKey, destinationKey, destinationBucket } = body;
   for (const [name, value] of Object.entries({ bucketId, sourceKey, destinationKey })) {
@@ -288,7 +328,7 @@ export const copyRoute: StorageHandler = async (ctx, request) => {
           ...ownerColumns(caller.sub),
           version,
           metadata: { ...(source.metadata as ObjectMetadata), lastModified: new Date().toISOString() },
-          user_metadata: copyMetadata ? source.user_metadata : null,
+          user_metadata: copyMetadata ? source.user_metadata : {},
         },
         upsert,
       );
