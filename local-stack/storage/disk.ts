@@ -92,11 +92,17 @@ export class DiskStore {
     return { tempPath, size, md5: '' };
   }
 
-  /** Moves a received file into place as `version`. */
+  /** Moves a received file into place as `version`, and makes the rename itself durable. */
   async commit(file: ReceivedFile, version: string): Promise<void> {
     const target = this.pathOf(version);
     await mkdir(path.dirname(target), { recursive: true });
     await rename(file.tempPath, target);
+    const folder = await open(path.dirname(target), 'r');
+    try {
+      await folder.sync();
+    } finally {
+      await folder.close();
+    }
   }
 
   async discard(file: ReceivedFile): Promise<void> {
