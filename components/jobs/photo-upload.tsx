@@ -57,7 +57,8 @@ export function PhotoUpload({ disabled, onUpload }: PhotoUploadProps) {
         }}
         onDragLeave={() => setDragging(false)}
         onDrop={onDrop}
-        className={`rounded-md border-2 border-dashed p-4 text-center text-sm ${
+        // The file input is visually hidden: show keyboard focus on the whole drop zone instead.
+        className={`rounded-md border-2 border-dashed p-4 text-center text-sm focus-within:outline-2 focus-within:outline-offset-2 focus-within:outline-indigo-600 ${
           dragging ? 'border-indigo-600 bg-indigo-50' : 'border-slate-300 bg-slate-50'
         } ${disabled ? 'opacity-60' : ''}`}
       >
