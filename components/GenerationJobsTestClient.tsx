@@ -48,7 +48,7 @@ export default function GenerationJobsTestClient({ initialData, initialError = n
             onSelect={(id) => void dashboard.selectProject(id)}
             onCreate={dashboard.createProject}
           />
-          <AssetPanel projectId={data.selectedProjectId} assets={data.assets} onCreate={dashboard.createAsset} />
+          <AssetPanel projectId={data.selectedProjectId} assets={data.assets} onUpload={dashboard.uploadAsset} onDelete={dashboard.deleteAsset} />
           <JobForm projectId={data.selectedProjectId} assets={data.assets} onCreate={dashboard.createJob} />
         </div>
         <div className="space-y-6 lg:col-span-3">

@@ -92,7 +92,7 @@ program
   .action(() =>
     run(async () => {
       const config = defaultConfig();
-      const already = runningPid(config) !== undefined && (await isHealthy(config));
+      const already = (await runningPid(config)) !== undefined && (await isHealthy(config));
       if (!already) console.log('Starting the local Supabase stack…');
       await startInBackground(config);
       console.log(already ? 'The local Supabase stack is already running.\n' : 'Started the local Supabase stack.\n');
@@ -107,7 +107,7 @@ program
   .action((options: { output: OutputFormat }) =>
     run(async () => {
       const config = defaultConfig();
-      if (runningPid(config) === undefined || !(await isHealthy(config))) {
+      if ((await runningPid(config)) === undefined || !(await isHealthy(config))) {
         console.error('The local Supabase stack is not running. Start it with: npm run local:start');
         return 1;
       }
@@ -133,6 +133,7 @@ program
       const config = defaultConfig();
       await stopStack(config);
       rmSync(paths(config).pgData, { recursive: true, force: true });
+      rmSync(paths(config).storage, { recursive: true, force: true });
       console.log('Resetting the local database…');
       await startInBackground(config);
       console.log('Finished db:reset: bootstrap, migrations and seed applied.\n');

@@ -60,4 +60,6 @@ export const paths = (config: StackConfig) => ({
   pgData: path.join(config.dataDir, 'pgdata'),
   pidFile: path.join(config.dataDir, 'stack.pid'),
   logFile: path.join(config.dataDir, 'stack.log'),
+  /** Storage's object bytes (objects/, tmp/). */
+  storage: path.join(config.dataDir, 'storage'),
 });

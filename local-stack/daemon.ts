@@ -4,33 +4,30 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StackConfig } from './config.ts';
 import { apiUrl, paths, REPO_ROOT } from './config.ts';
+import { failActiveRequest } from './http/gateway.ts';
 import { stopOrphanedPostmaster } from './postgres-server.ts';
-import { isAlive, waitUntilGone } from './processes.ts';
+import { commandOf, isAlive, waitUntilGone } from './processes.ts';
 import { startStack, type RunningStack } from './stack.ts';
 
 /** Exit code of `serve` when another stack already owns the data folder. */
 export const EXIT_ALREADY_RUNNING = 3;
 const CLI = path.join(import.meta.dirname, 'cli.ts');
 
-function isStackProcess(pid: number): boolean {
+async function isStackProcess(pid: number): Promise<boolean> {
   if (!isAlive(pid)) return false;
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('local-stack');
-  } catch {
-    return false;
-  }
+  return (await commandOf(pid))?.includes('local-stack') ?? false;
 }
 
 /** Pid of the stack owning this data folder, if one is alive; a stale pid file is treated as absent. */
-export function runningPid(config: StackConfig): number | undefined {
+export async function runningPid(config: StackConfig): Promise<number | undefined> {
   const { pidFile } = paths(config);
   if (!existsSync(pidFile)) return undefined;
   const pid = Number(readFileSync(pidFile, 'utf8').trim());
-  return Number.isInteger(pid) && pid > 0 && isStackProcess(pid) ? pid : undefined;
+  return Number.isInteger(pid) && pid > 0 && (await isStackProcess(pid)) ? pid : undefined;
 }
 
 /** Takes the data folder for this process; false when a live stack holds it. */
-function acquirePidFile(config: StackConfig): boolean {
+async function acquirePidFile(config: StackConfig): Promise<boolean> {
   const { pidFile } = paths(config);
   mkdirSync(config.dataDir, { recursive: true });
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -41,7 +38,7 @@ function acquirePidFile(config: StackConfig): boolean {
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      if (runningPid(config) !== undefined) return false;
+      if ((await runningPid(config)) !== undefined) return false;
       rmSync(pidFile, { force: true }); // left by a crashed stack
     }
   }
@@ -59,11 +56,20 @@ export async function isHealthy(config: StackConfig): Promise<boolean> {
 
 /** `serve`: runs the stack in this process until SIGTERM/SIGINT. */
 export async function serve(config: StackConfig): Promise<number> {
-  if (!acquirePidFile(config)) {
+  if (!(await acquirePidFile(config))) {
     console.error(`A local stack is already running for ${config.dataDir}.`);
     return EXIT_ALREADY_RUNNING;
   }
   const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
+  // Last resort: a bug that escapes every handler answers its request with 500 and is logged; the stack
+  // (and the PostgreSQL it owns) keeps running instead of exiting on one request.
+  process.on('uncaughtException', (error) => {
+    const answered = failActiveRequest();
+    log(`uncaught error${answered ? ' (its request got a 500)' : ''}: ${error.stack ?? error.message}`);
+  });
+  process.on('unhandledRejection', (reason) => {
+    log(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
+  });
   let stack: RunningStack;
   try {
     stack = await startStack(config, { log });
@@ -86,7 +92,7 @@ export async function serve(config: StackConfig): Promise<number> {
 
 /** Starts `serve` detached and waits until the APIs answer; idempotent. */
 export async function startInBackground(config: StackConfig, timeoutMs = 180_000): Promise<void> {
-  if (runningPid(config) !== undefined && (await isHealthy(config))) return;
+  if ((await runningPid(config)) !== undefined && (await isHealthy(config))) return;
   const { logFile } = paths(config);
   mkdirSync(config.dataDir, { recursive: true });
   const out = openSync(logFile, 'a');
@@ -109,7 +115,7 @@ export async function startInBackground(config: StackConfig, timeoutMs = 180_000
     if (exitCode !== null && exitCode !== EXIT_ALREADY_RUNNING) {
       throw new Error(`The local stack failed to start (exit ${exitCode}). Last log lines:\n${tail(logFile, 15)}`);
     }
-    if (exitCode === EXIT_ALREADY_RUNNING && runningPid(config) === undefined) {
+    if (exitCode === EXIT_ALREADY_RUNNING && (await runningPid(config)) === undefined) {
       throw new Error(`The local stack exited while starting. Last log lines:\n${tail(logFile, 15)}`);
     }
     await sleep(200);
@@ -119,7 +125,7 @@ export async function startInBackground(config: StackConfig, timeoutMs = 180_000
 
 /** Clean shutdown: the stack stops its APIs and PostgreSQL (fast shutdown: committed data is kept). */
 export async function stopStack(config: StackConfig): Promise<boolean> {
-  const pid = runningPid(config);
+  const pid = await runningPid(config);
   let stopped = false;
   if (pid !== undefined) {
     process.kill(pid, 'SIGTERM');

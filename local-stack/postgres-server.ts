@@ -4,7 +4,7 @@ import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { isAlive, waitUntilGone } from './processes.ts';
+import { commandOf, isAlive, waitUntilGone } from './processes.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -105,14 +105,8 @@ function postmasterPid(pgData: string): number | undefined {
 export async function stopOrphanedPostmaster(pgData: string): Promise<boolean> {
   const pid = postmasterPid(pgData);
   if (pid === undefined || !isAlive(pid)) return false;
-  let cmdline = '';
-  try {
-    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-  } catch {
-    return false;
-  }
   // The pid may have been recycled by an unrelated process: only touch our own postmaster.
-  if (!cmdline.includes('postgres')) return false;
+  if (!(await commandOf(pid))?.includes('postgres')) return false;
   process.kill(pid, 'SIGINT');
   if (!(await waitUntilGone(pid, 30_000))) {
     process.kill(pid, 'SIGQUIT');

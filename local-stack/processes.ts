@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -8,6 +9,19 @@ export function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * The command line of a live process, or undefined when there is none. `ps -o command=` works the same on
+ * Linux and macOS (no /proc there), and tells our own processes from whatever reused a stale pid.
+ */
+export function commandOf(pid: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile('ps', ['-p', String(pid), '-o', 'command='], { timeout: 5_000 }, (error, stdout) => {
+      const command = String(stdout).trim();
+      resolve(error || command === '' ? undefined : command);
+    });
+  });
 }
 
 export async function waitUntilGone(pid: number, timeoutMs: number): Promise<boolean> {

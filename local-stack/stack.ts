@@ -1,10 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import type http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { createAuthApi } from './auth/index.ts';
 import { bootstrapPlatform } from './bootstrap.ts';
 import type { StackConfig } from './config.ts';
 import { apiUrl, dbUrl, mailUrl, paths } from './config.ts';
 import { startGateway } from './http/gateway.ts';
-import type { Api } from './http/types.ts';
+import type { Api, StreamingApi } from './http/types.ts';
 import { apiKeys, type ApiKeys } from './keys.ts';
 import { startMailServer, type MailServer } from './mail/server.ts';
 import { MailStore } from './mail/store.ts';
@@ -13,6 +16,7 @@ import { loadProjectConfig, type ProjectConfig } from './project-config.ts';
 import { startPostgres, stopOrphanedPostmaster } from './postgres-server.ts';
 import { assertPortFree } from './processes.ts';
 import { createRestApi } from './rest/index.ts';
+import { createStorageApi } from './storage/index.ts';
 
 export interface StackInfo extends ApiKeys {
   apiUrl: string;
@@ -34,7 +38,7 @@ export interface StartOptions {
 }
 
 /** Connection string for one of the platform's login roles, on the stack's database. */
-export function roleUrl(databaseUrl: string, role: 'authenticator' | 'supabase_auth_admin'): string {
+export function roleUrl(databaseUrl: string, role: 'authenticator' | 'supabase_auth_admin' | 'supabase_storage_admin'): string {
   const url = new URL(databaseUrl);
   url.username = role;
   url.password = 'postgres';
@@ -52,7 +56,7 @@ export async function stackInfo(config: StackConfig): Promise<StackInfo> {
   };
 }
 
-/** Starts the APIs (auth + rest) and the gateway in this process, against an already running database. */
+/** Starts the APIs (auth, rest, storage) and the gateway in this process, against an already running database. */
 export async function startApis(options: {
   databaseUrl: string;
   host: string;
@@ -62,9 +66,13 @@ export async function startApis(options: {
   project: ProjectConfig;
   /** The inbox Auth's mail goes to; null drops mail (`[local_smtp] enabled = false`). */
   mail: MailStore | null;
+  /** Folder for Storage's object bytes; a temporary folder (removed on stop) when omitted. */
+  storageDir?: string;
   log?: (line: string) => void;
 }): Promise<{ url: string; stop(): Promise<void> }> {
   const url = `http://${options.host}:${options.port}`;
+  const temporaryStorage = options.storageDir ? undefined : mkdtempSync(path.join(os.tmpdir(), 'local-stack-storage-'));
+  const keys = await apiKeys(options.jwtSecret);
   const apis: Record<string, Api> = {
     '/auth/v1': await createAuthApi({
       databaseUrl: roleUrl(options.databaseUrl, 'supabase_auth_admin'),
@@ -80,11 +88,32 @@ export async function startApis(options: {
       log: options.log,
     }),
   };
+  const streamingApis: Record<string, StreamingApi> = {
+    '/storage/v1': await createStorageApi({
+      databaseUrl: roleUrl(options.databaseUrl, 'supabase_storage_admin'),
+      jwtSecret: options.jwtSecret,
+      root: options.storageDir ?? temporaryStorage!,
+      fileSizeLimit: options.project.storage.file_size_limit,
+      log: options.log,
+    }),
+  };
+  const closeApis = async () => {
+    await Promise.all([...Object.values(apis), ...Object.values(streamingApis)].map((api) => api.close()));
+    if (temporaryStorage) rmSync(temporaryStorage, { recursive: true, force: true });
+  };
   let server: http.Server;
   try {
-    server = await startGateway({ host: options.host, port: options.port, apis, healthy: () => true, log: options.log });
+    server = await startGateway({
+      host: options.host,
+      port: options.port,
+      apis,
+      streamingApis,
+      apiKeys: [keys.anonKey, keys.serviceRoleKey],
+      healthy: () => true,
+      log: options.log,
+    });
   } catch (error) {
-    await Promise.all(Object.values(apis).map((api) => api.close()));
+    await closeApis();
     throw error;
   }
   return {
@@ -94,7 +123,7 @@ export async function startApis(options: {
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await Promise.all(Object.values(apis).map((api) => api.close()));
+      await closeApis();
     },
   };
 }
@@ -134,6 +163,7 @@ export async function startStack(config: StackConfig, options: StartOptions = {}
       jwtSecret: config.jwtSecret,
       project,
       mail,
+      storageDir: paths(config).storage,
       log,
     });
     const inbox = mailServer;

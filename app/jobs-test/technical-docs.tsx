@@ -57,7 +57,9 @@ export function TechnicalDocs() {
         <p>
           <code>projects</code>, <code>assets</code> and <code>generation_jobs</code> each have select, insert, update and
           delete policies for <code>authenticated</code> on <code>(select auth.uid()) = user_id</code>. A job may only
-          point at your own project and an asset of that project; <code>anon</code> has no access at all.
+          point at your own project and an asset of that project; <code>anon</code> has no access at all. Photos live in the
+          private Storage bucket <code>product-images</code> under <code>{'{user_id}/{project_id}/'}</code>; policies on{' '}
+          <code>storage.objects</code> let you read and write only your own folder.
         </p>
 
         <Heading>TypeScript API (lib/db)</Heading>
@@ -67,7 +69,8 @@ export function TechnicalDocs() {
           <code>getJobsByStatus</code>, <code>getGenerationJob</code>, <code>createGenerationJob</code>,{' '}
           <code>updateGenerationJob</code>, <code>transitionJobStatus</code>, <code>deleteGenerationJob</code>,{' '}
           <code>getJobStatistics</code>, <code>getRecentJobs</code>, <code>getTotalCosts</code>, plus{' '}
-          <code>getProjects</code>, <code>createProject</code>, <code>getProjectAssets</code>, <code>createAsset</code>.
+          <code>getProjects</code>, <code>createProject</code>, <code>getProjectAssets</code>, <code>createAsset</code>, and for
+          files in Storage <code>uploadAsset</code>, <code>deleteAsset</code>, <code>getAssetThumbnailUrls</code>.
           Inputs are checked with zod; failures throw a <code>GenerationJobError</code> subclass with <code>kind</code>,
           the database&apos;s <code>message</code>, <code>code</code> and <code>hint</code>.
         </p>

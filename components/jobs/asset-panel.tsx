@@ -1,115 +1,98 @@
 'use client';
 
-import { useState, type FormEvent } from 'react';
-import { newAssetSchema, type Asset } from '@/lib/db/job-types';
-import { buttonClass, inputClass, labelClass } from '@/components/ui/button-styles';
-import { FieldError } from './field-error';
+import { ImageOff, Trash2 } from 'lucide-react';
+import { useState } from 'react';
+import type { Asset } from '@/lib/db/job-types';
+import { buttonClass } from '@/components/ui/button-styles';
+import { ModalDialog } from '@/components/ui/modal-dialog';
 import { Panel } from './panel';
+import { PhotoUpload } from './photo-upload';
+import { useAssetThumbnails } from './use-asset-thumbnails';
 import type { ActionResult } from './use-jobs-dashboard';
-
-const MIME_TYPES = ['image/png', 'image/jpeg', 'image/webp'] as const;
 
 interface AssetPanelProps {
   projectId: string | null;
   assets: Asset[];
-  onCreate: (asset: { project_id: string; name: string; storage_path: string; mime_type: string }) => Promise<ActionResult>;
+  onUpload: (file: File) => Promise<ActionResult>;
+  onDelete: (asset: Asset) => Promise<ActionResult>;
 }
 
-type FieldErrors = Partial<Record<'name' | 'storage_path' | 'mime_type', string>>;
+function describe(asset: Asset): string {
+  const parts = [asset.mime_type];
+  if (asset.width && asset.height) parts.push(`${asset.width}×${asset.height}`);
+  if (asset.size_bytes !== null) parts.push(asset.size_bytes < 1024 * 1024 ? `${Math.ceil(asset.size_bytes / 1024)} KB` : `${(asset.size_bytes / (1024 * 1024)).toFixed(1)} MB`);
+  return parts.join(' · ');
+}
 
-/** The selected project's assets, and a form to register one (metadata only: files live in Storage). */
-export function AssetPanel({ projectId, assets, onCreate }: AssetPanelProps) {
-  const [errors, setErrors] = useState<FieldErrors>({});
+/** The selected project's photos with thumbnails, an upload area and delete (file and row). */
+export function AssetPanel({ projectId, assets, onUpload, onDelete }: AssetPanelProps) {
+  const thumbnails = useAssetThumbnails(assets);
+  const [deleting, setDeleting] = useState<Asset | null>(null);
   const [pending, setPending] = useState(false);
 
-  async function handleSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    if (!projectId) return;
-    const form = event.currentTarget;
-    const values = Object.fromEntries(new FormData(form));
-    const parsed = newAssetSchema.safeParse({ ...values, project_id: projectId });
-    if (!parsed.success) {
-      const next: FieldErrors = {};
-      for (const issue of parsed.error.issues) {
-        const key = issue.path[0] as keyof FieldErrors;
-        next[key] ??= issue.message;
-      }
-      setErrors(next);
-      return;
-    }
-    setErrors({});
-    setPending(true);
-    const result = await onCreate(parsed.data);
-    setPending(false);
-    if (result.ok) form.reset();
-  }
-
-  const disabled = !projectId || pending;
-  const described = (field: keyof FieldErrors) => (errors[field] ? `asset-${field}-error` : undefined);
-
   return (
-    <Panel titleId="assets-heading" title="Input assets">
+    <Panel titleId="assets-heading" title="Product photos">
       {assets.length === 0 ? (
-        <p className="mb-4 text-sm text-slate-600">{projectId ? 'This project has no assets yet.' : 'Select or create a project first.'}</p>
+        <p className="mb-4 text-sm text-slate-600">{projectId ? 'This project has no photos yet.' : 'Select or create a project first.'}</p>
       ) : (
         <ul className="mb-4 divide-y divide-slate-100 text-sm" aria-label="Assets of the selected project">
           {assets.map((asset) => (
-            <li key={asset.id} className="py-1.5">
-              <span className="font-medium">{asset.name}</span>{' '}
-              <span className="text-slate-600">
-                · {asset.mime_type} · {asset.kind}
+            <li key={asset.id} className="flex items-center gap-3 py-2" data-testid="asset-item">
+              {thumbnails[asset.id] ? (
+                // Storage already renders a small signed thumbnail; next/image would only proxy it again.
+                // eslint-disable-next-line @next/next/no-img-element
+                <img src={thumbnails[asset.id]} alt={`Thumbnail of ${asset.name}`} width={48} height={48} className="size-12 shrink-0 rounded object-cover" />
+              ) : (
+                <span className="flex size-12 shrink-0 items-center justify-center rounded bg-slate-100 text-slate-500" title={asset.bucket ? 'Loading thumbnail' : 'No file stored'}>
+                  <ImageOff aria-hidden="true" className="size-5" />
+                </span>
+              )}
+              <span className="min-w-0 flex-1">
+                <span className="block truncate font-medium">{asset.name}</span>
+                <span className="block truncate text-slate-600">
+                  {describe(asset)} · {asset.kind}
+                </span>
               </span>
+              <button
+                type="button"
+                onClick={() => setDeleting(asset)}
+                className={buttonClass('ghost', 'px-2 py-1.5')}
+                aria-label={`Delete asset ${asset.name}`}
+              >
+                <Trash2 aria-hidden="true" className="size-4" />
+              </button>
             </li>
           ))}
         </ul>
       )}
 
-      <form onSubmit={handleSubmit} className="space-y-3" noValidate aria-labelledby="add-asset-heading">
-        <h3 id="add-asset-heading" className="text-sm font-semibold text-slate-800">
-          Add asset
-        </h3>
-        <div className="space-y-1">
-          <label htmlFor="asset-name" className={labelClass}>
-            Asset name
-          </label>
-          <input id="asset-name" name="name" required placeholder="Sneaker, side view" maxLength={200} aria-invalid={errors.name ? true : undefined} aria-describedby={described('name')} className={inputClass} disabled={!projectId} />
-          <FieldError id="asset-name-error" message={errors.name} />
-        </div>
-        <div className="space-y-1">
-          <label htmlFor="asset-path" className={labelClass}>
-            Storage path
-          </label>
-          <input
-            id="asset-path"
-            name="storage_path"
-            required
-            placeholder="products/sneaker-side.jpg"
-            maxLength={1024}
-            aria-invalid={errors.storage_path ? true : undefined}
-            aria-describedby={['asset-path-hint', described('storage_path')].filter(Boolean).join(' ')}
-            className={inputClass}
-            disabled={!projectId}
-          />
-          <p id="asset-path-hint" className="text-xs text-slate-600">
-            Bucket-relative, no leading slash.
+      <PhotoUpload disabled={!projectId} onUpload={onUpload} />
+
+      {deleting && (
+        <ModalDialog titleId={`delete-asset-${deleting.id}-title`} title={`Delete asset “${deleting.name}”?`} onClose={() => setDeleting(null)}>
+          <p className="mb-4 text-sm text-slate-700">
+            The file and its record are removed for good. Jobs that used it keep their history without an input asset.
           </p>
-          <FieldError id="asset-storage_path-error" message={errors.storage_path} />
-        </div>
-        <div className="space-y-1">
-          <label htmlFor="asset-mime" className={labelClass}>
-            MIME type
-          </label>
-          <select id="asset-mime" name="mime_type" defaultValue="image/png" className={inputClass} disabled={!projectId} aria-describedby={described('mime_type')}>
-            {MIME_TYPES.map((type) => (
-              <option key={type}>{type}</option>
-            ))}
-          </select>
-          <FieldError id="asset-mime_type-error" message={errors.mime_type} />
-        </div>
-        <button type="submit" disabled={disabled} className={buttonClass('secondary')}>
-          {pending ? 'Adding…' : 'Add asset'}
-        </button>
-      </form>
+          <div className="flex justify-end gap-2">
+            <button type="button" onClick={() => setDeleting(null)} autoFocus className={buttonClass('secondary')}>
+              Cancel
+            </button>
+            <button
+              type="button"
+              disabled={pending}
+              className={buttonClass('danger')}
+              onClick={async () => {
+                setPending(true);
+                await onDelete(deleting);
+                setPending(false);
+                setDeleting(null);
+              }}
+            >
+              {pending ? 'Deleting…' : 'Delete asset'}
+            </button>
+          </div>
+        </ModalDialog>
+      )}
     </Panel>
   );
 }

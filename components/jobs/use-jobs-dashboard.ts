@@ -3,17 +3,18 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { toast } from 'sonner';
 import {
-  createAssetClient,
   createGenerationJobClient,
   createProjectClient,
+  deleteAssetClient,
   deleteGenerationJobClient,
   getJobStatisticsClient,
   getProjectAssetsClient,
   getProjectJobsClient,
   getProjectsClient,
   transitionJobStatusClient,
+  uploadAssetClient,
 } from '@/lib/db/generation-jobs-client';
-import type { GenerationJob, JobStatus, NewAsset, NewGenerationJob } from '@/lib/db/job-types';
+import type { Asset, GenerationJob, JobStatus, NewGenerationJob } from '@/lib/db/job-types';
 import { JOB_PAGE_SIZE, loadDashboardData, POLL_INTERVAL_MS, type DashboardData } from './dashboard-data';
 import { errorMessage, toastError } from './report-error';
 
@@ -115,11 +116,22 @@ export function useJobsDashboard(initialData: DashboardData, initialError: strin
     [run],
   );
 
-  const createAsset = useCallback(
-    (asset: NewAsset) =>
-      run('Could not add the asset', async () => {
-        const created = await createAssetClient(asset);
-        return `Asset “${created.name}” added`;
+  const uploadAsset = useCallback(
+    (file: File) =>
+      run('Could not upload the photo', async () => {
+        const projectId = dataRef.current.selectedProjectId;
+        if (!projectId) throw new Error('Select a project first');
+        const created = await uploadAssetClient({ project_id: projectId, file });
+        return `Photo “${created.name}” uploaded`;
+      }),
+    [run],
+  );
+
+  const deleteAsset = useCallback(
+    (asset: Asset) =>
+      run(`Could not delete “${asset.name}”`, async () => {
+        await deleteAssetClient(asset.id);
+        return `Asset “${asset.name}” deleted`;
       }),
     [run],
   );
@@ -181,7 +193,8 @@ export function useJobsDashboard(initialData: DashboardData, initialError: strin
     refresh,
     selectProject,
     createProject,
-    createAsset,
+    uploadAsset,
+    deleteAsset,
     createJob,
     transition,
     deleteJob,

@@ -11,7 +11,9 @@ export type Database = {
     Tables: {
       assets: {
         Row: {
+          bucket: string | null
           created_at: string
+          height: number | null
           id: string
           kind: string
           mime_type: string
@@ -21,9 +23,12 @@ export type Database = {
           storage_path: string
           updated_at: string
           user_id: string
+          width: number | null
         }
         Insert: {
+          bucket?: string | null
           created_at?: string
+          height?: number | null
           id?: string
           kind?: string
           mime_type: string
@@ -33,9 +38,12 @@ export type Database = {
           storage_path: string
           updated_at?: string
           user_id?: string
+          width?: number | null
         }
         Update: {
+          bucket?: string | null
           created_at?: string
+          height?: number | null
           id?: string
           kind?: string
           mime_type?: string
@@ -45,6 +53,7 @@ export type Database = {
           storage_path?: string
           updated_at?: string
           user_id?: string
+          width?: number | null
         }
         Relationships: [
           {

@@ -86,6 +86,7 @@ const BY_CODE: Record<string, ErrorClass> = {
   PGRST301: UnauthenticatedError,
   PGRST302: UnauthenticatedError,
   PGRST303: UnauthenticatedError,
+  PS001: ValidationError, // an asset names a Storage object that does not exist
 };
 
 /** Maps a PostgREST error (what supabase-js returns) to a typed error carrying the database's message. */
@@ -105,4 +106,27 @@ export function fromZodError(error: z.ZodError, what: string): ValidationError {
     .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
     .join('; ');
   return new ValidationError(`Invalid ${what}: ${summary}`, {}, fieldErrors);
+}
+
+/** What storage-js reports for a failed Storage call (StorageApiError): the body's code and message. */
+interface StorageFailure {
+  message: string;
+  /** Storage's semantic status in the body ("403", "404", "409", "413", "415"...). */
+  statusCode?: string;
+}
+
+const BY_STORAGE_STATUS: Record<string, ErrorClass> = {
+  '400': ValidationError,
+  '401': UnauthenticatedError,
+  '403': ForbiddenError,
+  '404': NotFoundError,
+  '409': ValidationError,
+  '413': ValidationError,
+  '415': ValidationError,
+};
+
+/** Maps a Storage API error to a typed error carrying Storage's message. */
+export function fromStorageError(error: StorageFailure): GenerationJobError {
+  const ErrorType = BY_STORAGE_STATUS[error.statusCode ?? ''] ?? DatabaseError;
+  return new ErrorType(error.message, { code: error.statusCode ?? null });
 }

@@ -1,4 +1,5 @@
 import { createClient } from '@/lib/supabase/client';
+import { assetQueries } from './assets-core';
 import { bindClient } from './client-binding';
 import { generationJobQueries } from './generation-jobs-core';
 import { projectQueries } from './projects-core';
@@ -6,6 +7,7 @@ import { projectQueries } from './projects-core';
 /** Generation-job helpers for client components: the shared core bound to the browser client. */
 const jobs = bindClient(createClient, generationJobQueries);
 const projects = bindClient(createClient, projectQueries);
+const assets = bindClient(createClient, assetQueries);
 
 export const getGenerationJobsClient = jobs.getGenerationJobs;
 export const getProjectJobsClient = jobs.getProjectJobs;
@@ -23,6 +25,10 @@ export const getProjectsClient = projects.getProjects;
 export const createProjectClient = projects.createProject;
 export const getProjectAssetsClient = projects.getProjectAssets;
 export const createAssetClient = projects.createAsset;
+export const uploadAssetClient = assets.uploadAsset;
+export const deleteAssetClient = assets.deleteAsset;
+export const getAssetThumbnailUrlsClient = assets.getAssetThumbnailUrls;
+export { PRODUCT_IMAGES_BUCKET } from './assets-core';
 
 export * from './errors';
 export * from './job-types';

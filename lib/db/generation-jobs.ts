@@ -1,6 +1,7 @@
 import 'server-only';
 import { cache } from 'react';
 import { createClient } from '@/lib/supabase/server';
+import { assetQueries } from './assets-core';
 import { bindClient } from './client-binding';
 import { generationJobQueries } from './generation-jobs-core';
 import { projectQueries } from './projects-core';
@@ -11,6 +12,7 @@ import { projectQueries } from './projects-core';
  */
 const jobs = bindClient(createClient, generationJobQueries);
 const projects = bindClient(createClient, projectQueries);
+const assets = bindClient(createClient, assetQueries);
 
 export const getGenerationJobs = cache(jobs.getGenerationJobs);
 export const getProjectJobs = cache(jobs.getProjectJobs);
@@ -24,6 +26,10 @@ export const { createGenerationJob, updateGenerationJob, transitionJobStatus, de
 export const getProjects = cache(projects.getProjects);
 export const getProjectAssets = cache(projects.getProjectAssets);
 export const { createProject, createAsset } = projects;
+
+export const getAssetThumbnailUrls = cache(assets.getAssetThumbnailUrls);
+export const { uploadAsset, deleteAsset } = assets;
+export { PRODUCT_IMAGES_BUCKET } from './assets-core';
 
 export * from './errors';
 export * from './job-types';

@@ -120,4 +120,24 @@ export const newAssetSchema = z
     mime_type: z.string().trim().regex(/^[a-z]+\/[a-z0-9][a-z0-9.+-]*$/, 'mime_type looks like image/png'),
   })
   .strict();
-export type NewAsset = z.input<typeof newAssetSchema> & Partial<Pick<TablesInsert<'assets'>, 'kind' | 'size_bytes'>>;
+export type NewAsset = z.input<typeof newAssetSchema> &
+  Partial<Pick<TablesInsert<'assets'>, 'kind' | 'size_bytes' | 'bucket' | 'width' | 'height'>>;
+
+/** A product photo to upload into a project; its type and size are read from the bytes. */
+export const newUploadSchema = z
+  .object({
+    project_id: uuidSchema,
+    name: z.string().trim().min(1, 'an asset needs a name').max(200, 'an asset name is at most 200 characters').optional(),
+  })
+  .strict();
+export type NewUpload = z.input<typeof newUploadSchema> & { file: Blob };
+
+/** Signed thumbnail URLs: how big, and for how long they work. */
+export const thumbnailOptionsSchema = z
+  .object({
+    size: z.number().int().min(16).max(1024).default(160),
+    expiresIn: z.number().int().min(60).max(7 * 24 * 3600).default(3600),
+  })
+  .strict()
+  .default({ size: 160, expiresIn: 3600 });
+export type ThumbnailOptions = z.input<typeof thumbnailOptionsSchema>;

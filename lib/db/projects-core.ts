@@ -5,7 +5,7 @@ import { parseInput, unwrap } from './query-result';
 /** The caller's projects and assets: what generation jobs point at. Same shape as the job helpers. */
 
 const PROJECT_COLUMNS = 'id, user_id, name, created_at, updated_at';
-const ASSET_COLUMNS = 'id, user_id, project_id, name, storage_path, kind, mime_type, size_bytes, created_at, updated_at';
+export const ASSET_COLUMNS = 'id, user_id, project_id, name, storage_path, bucket, kind, mime_type, size_bytes, width, height, created_at, updated_at';
 
 export async function getProjects(client: DbClient): Promise<Project[]> {
   return unwrap(await client.from('projects').select(PROJECT_COLUMNS).order('created_at', { ascending: false }).limit(100));
@@ -24,12 +24,13 @@ export async function getProjectAssets(client: DbClient, projectId: string): Pro
 }
 
 export async function createAsset(client: DbClient, data: NewAsset): Promise<Asset> {
-  const { kind, size_bytes, ...rest } = data;
+  const { kind, size_bytes, bucket, width, height, ...rest } = data;
   const input = parseInput(newAssetSchema, rest, 'new asset');
+  const extra = Object.fromEntries(Object.entries({ kind, size_bytes, bucket, width, height }).filter(([, value]) => value !== undefined));
   return unwrap(
     await client
       .from('assets')
-      .insert({ ...input, ...(kind ? { kind } : {}), ...(size_bytes !== undefined ? { size_bytes } : {}) })
+      .insert({ ...input, ...extra })
       .select(ASSET_COLUMNS)
       .single(),
   );

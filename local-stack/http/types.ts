@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import type { Readable } from 'node:stream';
 import type { Duplex } from 'node:stream';
 
 /** What the gateway hands to an API (auth or rest): the request fully read, headers lower-cased. */
@@ -25,6 +26,38 @@ export type Handler = (request: HttpRequest) => Promise<HttpResponse>;
 /** An API mounted by the gateway under a prefix. */
 export interface Api {
   handle: Handler;
+  close(): Promise<void>;
+}
+
+/**
+ * A request whose body is not read by the gateway (Storage uploads): the API streams it where it belongs,
+ * or reads a small body through `readBody`, which counts against the gateway's in-memory budget.
+ */
+export interface StreamRequest {
+  method: string;
+  /** Path below the API's prefix, still percent-encoded; always starts with `/`. */
+  path: string;
+  /** Raw query string without the leading `?`. */
+  query: string;
+  headers: Record<string, string | undefined>;
+  /** The unread request body. */
+  body: Readable;
+  /** Reads the whole body into memory, refusing more than `limit` bytes (BodyTooLargeError). */
+  readBody(limit: number): Promise<Buffer>;
+  /** Aborted when the client goes away before the response is complete. */
+  signal: AbortSignal;
+}
+
+export interface StreamResponse {
+  status: number;
+  headers?: Record<string, string>;
+  /** A stream is piped to the client with backpressure and destroyed if the client leaves. */
+  body?: string | Buffer | Readable;
+}
+
+/** An API that streams request and response bodies (Storage), mounted by the gateway under a prefix. */
+export interface StreamingApi {
+  handleStream(request: StreamRequest): Promise<StreamResponse>;
   close(): Promise<void>;
 }
 

@@ -228,12 +228,19 @@ async function send(request: { method: string; path: string; query: string; head
 const statuses = new Map<number, number>();
 const codes = new Map<string, number>();
 
-function checkOutcome(outcome: Outcome, method: string): void {
+function checkOutcome(outcome: Outcome, method: string, auth: string): void {
   const { status, text } = outcome;
   statuses.set(status, (statuses.get(status) ?? 0) + 1);
   expect(status, text).toBeGreaterThanOrEqual(200);
   expect(status, text).toBeLessThan(500);
-  if (method === 'HEAD' || method === 'OPTIONS' || status === 204) return;
+  if (method === 'OPTIONS' || status === 204) return;
+  if (auth === 'none') {
+    // Without an API key the gateway refuses before the REST API, as hosted Supabase's gateway does.
+    expect(status, text).toBe(401);
+    if (method !== 'HEAD') expect(JSON.parse(text), text).toMatchObject({ message: 'No API key found in request' });
+    return;
+  }
+  if (method === 'HEAD') return;
   if (status >= 300) {
     const error = JSON.parse(text) as Record<string, unknown>;
     expect(Object.keys(error).sort(), text).toEqual(['code', 'details', 'hint', 'message']);
@@ -254,7 +261,7 @@ describe('REST API under hostile input', () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom('GET', 'GET', 'HEAD', 'POST', 'PATCH', 'DELETE'), resourcePath, queryString, authorization, async (verb, path, query, auth) => {
         const outcome = await send({ method: verb, path, query, headers: {}, auth, body: '{}' });
-        checkOutcome(outcome, verb);
+        checkOutcome(outcome, verb, auth);
       }),
       { numRuns: 2500 },
     );
@@ -264,7 +271,7 @@ describe('REST API under hostile input', () => {
     await fc.assert(
       fc.asyncProperty(method, resourcePath, queryString, headerSets, authorization, body, async (verb, path, query, headers, auth, payload) => {
         const outcome = await send({ method: verb, path, query, headers: headers as Record<string, string>, auth, body: payload });
-        checkOutcome(outcome, verb);
+        checkOutcome(outcome, verb, auth);
       }),
       { numRuns: 2500 },
     );

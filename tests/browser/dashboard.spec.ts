@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { addAsset, collectPageErrors, createJob, createProject, jobCard, signUp, statisticsRow } from './helpers';
+import { collectPageErrors, createJob, createProject, jobCard, pngFile, signUp, statisticsRow, uploadPhoto } from './helpers';
 
 /** A marker on window that a navigation or reload would wipe out. */
 async function markPage(page: Page) {
@@ -18,15 +18,15 @@ test('a job goes through its whole life, with statistics and costs following alo
 
   await createProject(page, 'Spring launch');
   await expect(page.getByText('No jobs in this project yet')).toBeVisible();
-  await addAsset(page, { name: 'Sneaker, side view', path: 'products/sneaker-side.jpg', mime: 'image/jpeg' });
+  await uploadPhoto(page, { name: 'Sneaker, side view.png', buffer: await pngFile() });
 
   // Queue a job with that input asset.
-  await createJob(page, { mode: 'lifestyle', dollars: '2.50', asset: 'Sneaker, side view' });
+  await createJob(page, { mode: 'lifestyle', dollars: '2.50', asset: 'Sneaker, side view.png' });
   const lifestyle = jobCard(page, 'lifestyle');
   await expect(lifestyle).toHaveAttribute('data-status', 'queued');
   await expect(lifestyle).toContainText('Queued');
   await expect(lifestyle).toContainText('$2.50');
-  await expect(lifestyle).toContainText('Sneaker, side view');
+  await expect(lifestyle).toContainText('Sneaker, side view.png');
   await expect(page.getByTestId('total-jobs')).toHaveText('1');
   await expect(page.getByTestId('total-cost')).toHaveText('$2.50');
   await expect(statisticsRow(page, 'queued')).toContainText('1');

@@ -1,4 +1,5 @@
 import { expect, type Locator, type Page } from '@playwright/test';
+import sharp from 'sharp';
 import { linkIn, waitForMail } from '../support/inbox';
 import { MAIL_URL } from './ports';
 
@@ -46,12 +47,15 @@ export async function createProject(page: Page, name: string): Promise<void> {
   await expect(page.getByLabel('Selected project', { exact: true }).locator('option:checked')).toHaveText(name);
 }
 
-export async function addAsset(page: Page, asset: { name: string; path: string; mime: string }): Promise<void> {
-  await page.getByLabel('Asset name').fill(asset.name);
-  await page.getByLabel('Storage path').fill(asset.path);
-  await page.getByLabel('MIME type').selectOption(asset.mime);
-  await page.getByRole('button', { name: 'Add asset' }).click();
-  await expect(page.getByRole('list', { name: 'Assets of the selected project' })).toContainText(asset.name);
+/** A real image file, made with sharp (never downloaded). */
+export async function pngFile(width = 320, height = 240, color = '#e4572e'): Promise<Buffer> {
+  return sharp({ create: { width, height, channels: 3, background: color } }).png().toBuffer();
+}
+
+/** Uploads a product photo through the file picker and waits for it in the asset list. */
+export async function uploadPhoto(page: Page, file: { name: string; buffer: Buffer; mimeType?: string }): Promise<void> {
+  await page.getByLabel('Product photo', { exact: true }).setInputFiles({ name: file.name, mimeType: file.mimeType ?? 'image/png', buffer: file.buffer });
+  await expect(page.getByRole('list', { name: 'Assets of the selected project' })).toContainText(file.name);
 }
 
 export async function createJob(page: Page, job: { mode: string; dollars: string; asset?: string }): Promise<void> {

@@ -133,11 +133,15 @@ describe('bootstrap versions', () => {
       const { default: postgres } = await import('postgres');
       const legacy = postgres(clusterUrl(name), { max: 1, onnotice: () => {} });
       try {
-        // What the first stack left: the platform objects and the comment marker, no version table.
+        // What the first stack left: version 1's objects and the comment marker, no version table, no storage.
         await legacy`drop schema _local_stack cascade`;
+        await legacy`drop schema storage cascade`;
         expect(await bootstrapPlatform(clusterUrl(name))).toBe(false);
         const rows = await legacy<{ version: number }[]>`select version from _local_stack.bootstrap_versions order by version`;
         expect(rows.map((row) => row.version)).toEqual(bootstrapVersions().map((version) => version.version));
+        // The later versions were applied on this start: the data folder is upgraded, not left behind.
+        const [{ storage }] = await legacy<{ storage: string | null }[]>`select to_regclass('storage.objects')::text as storage`;
+        expect(storage).toBe('storage.objects');
       } finally {
         await legacy.end();
       }

@@ -42,14 +42,24 @@ function merge<T>(base: T, overrides: DeepPartial<T> | undefined): T {
  */
 const UNLIMITED = { token_refresh: 100_000, sign_in_sign_ups: 100_000, token_verifications: 100_000, anonymous_users: 100_000 };
 
-/** Auth + REST APIs on a free port over one test database, as the local stack serves them, and its inbox. */
-export async function startTestApi(database: TestDatabase, overrides?: DeepPartial<ProjectConfig>): Promise<TestApi> {
+export interface TestApiOptions extends DeepPartial<ProjectConfig> {
+  log?: (line: string) => void;
+  /** Folder for Storage's bytes (default: a temporary folder removed on stop). */
+  storageDir?: string;
+}
+
+/**
+ * Auth, REST and Storage APIs on a free port over one test database, as the local stack serves them, and
+ * its inbox. `options` overrides config.toml's settings (and takes a log and a Storage folder).
+ */
+export async function startTestApi(database: TestDatabase, options: TestApiOptions = {}): Promise<TestApi> {
   const { jwtSecret, host } = inject('cluster');
-  const project = merge(merge(loadProjectConfig(REPO_ROOT), { auth: { rate_limit: UNLIMITED } }), overrides);
+  const { log, storageDir, ...overrides } = options;
+  const project = merge(merge(loadProjectConfig(REPO_ROOT), { auth: { rate_limit: UNLIMITED } }), overrides as DeepPartial<ProjectConfig>);
   const mail = new MailStore();
   const inbox = await startMailServer(mail, { host, port: await freePort(host) });
   const port = await freePort(host);
-  const apis = await startApis({ databaseUrl: database.url, host, port, jwtSecret, project, mail });
+  const apis = await startApis({ databaseUrl: database.url, host, port, jwtSecret, project, mail, log, storageDir });
   return {
     url: apis.url,
     jwtSecret,
