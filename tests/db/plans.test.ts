@@ -127,3 +127,26 @@ describe(`query plans with ${JOBS} jobs over ${USERS} users (as an authenticated
     expect(recent).toHaveLength(50);
   });
 });
+
+describe(`the queue's statements with ${JOBS} jobs (as the worker runs them: the database owner, no RLS)`, () => {
+  async function explainAsOwner(statement: string) {
+    const [row] = await db.sql.unsafe<{ 'QUERY PLAN': [{ Plan: PlanNode }] }[]>(`explain (format json) ${statement}`);
+    return nodes(row['QUERY PLAN'][0].Plan);
+  }
+
+  it('the claim reads the partial claim index in claim order (no sort, no scan of finished jobs)', async () => {
+    const plan = await explainAsOwner(`
+      select j.id from public.generation_jobs j
+      where j.status = 'queued' and j.run_at <= now() and j.provider = any ('{local}') and j.provider <> 'manual'
+      order by j.priority, j.run_at, j.id limit 100 for update skip locked`);
+    expect(plan.map((n) => n['Node Type'])).not.toContain('Sort');
+    expect(plan.filter((n) => n['Relation Name'] === 'generation_jobs').map((n) => n['Index Name'])).toEqual(['generation_jobs_claim_idx']);
+  });
+
+  it('the rescue reads the partial lease index', async () => {
+    const plan = await explainAsOwner(`
+      select j.id from public.generation_jobs j where j.status = 'running' and j.locked_until < now()
+      order by j.locked_until limit 1000 for update skip locked`);
+    expect(plan.filter((n) => n['Relation Name'] === 'generation_jobs').map((n) => n['Index Name'])).toEqual(['generation_jobs_lease_idx']);
+  });
+});
