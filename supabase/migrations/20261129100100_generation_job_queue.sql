@@ -608,7 +608,7 @@ declare
   due integer;
 begin
   with changes as (
-    select n.*, o.status as old_status, o.locked_by as old_locked_by, o.last_error as old_last_error,
+    select n.*, o.status as old_status, o.locked_by as old_locked_by,
            o.cancel_requested_at is null and n.cancel_requested_at is not null as cancel_requested
     from old_rows o
     join new_rows n on n.id = o.id
@@ -630,7 +630,7 @@ begin
            actor,
            case
              when c.status = 'failed' then c.error_message
-             when c.status = 'queued' and c.last_error is distinct from c.old_last_error then c.last_error
+             when c.status = 'queued' and requeue_reason in ('retry_scheduled', 'rescued') then c.last_error
            end,
            c.cost_cents,
            case

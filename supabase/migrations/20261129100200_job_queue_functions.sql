@@ -6,9 +6,9 @@
 --   (postgres, the worker's default connection) can call them too.
 -- * The functions are SECURITY DEFINER (owner: the migration's role), so job_worker needs no privilege on
 --   the tables, and every change runs through the rules trigger and writes its job_events row.
--- * Each function is one statement over arrays (a batch): claim N, heartbeat, complete, fail, cancel,
---   release, rescue. Every finishing call names the job's lease_token (the fencing token of its claim):
---   a worker that lost its lease changes nothing and is told "lost".
+-- * Each function is one statement over a batch: claim N, heartbeat, complete, fail, cancel, release,
+--   rescue. Batches are JSON arrays of {"id", "lease_token", ...}: every call names each job's lease_token
+--   (the fencing token of its claim), so a worker that lost its lease changes nothing and is told "lost".
 -- * Workers record themselves in job_queue.workers (heartbeat, what they run now) for monitoring.
 
 do $$
@@ -170,7 +170,8 @@ $$;
 -- Heartbeat: extend the leases the worker still holds; report cancel requests and lost leases
 -- ---------------------------------------------------------------------------------------------------
 
-create function job_queue.heartbeat(p_worker_id text, p_job_ids uuid[], p_lease_tokens bigint[], p_lease_seconds integer)
+-- p_jobs: [{"id": uuid, "lease_token": bigint}, ...]
+create function job_queue.heartbeat(p_worker_id text, p_jobs jsonb, p_lease_seconds integer)
 returns table (job_id uuid, state text)
 language plpgsql
 volatile
@@ -179,10 +180,13 @@ set search_path = ''
 as $$
 #variable_conflict use_column
 begin
-  update job_queue.workers w set last_seen_at = now(), running_job_ids = coalesce(p_job_ids, '{}') where w.id = p_worker_id;
+  update job_queue.workers w
+     set last_seen_at = now(),
+         running_job_ids = array(select t.id from jsonb_to_recordset(p_jobs) as t(id uuid))
+   where w.id = p_worker_id;
   return query
   with held as (
-    select t.id, t.token from unnest(p_job_ids, p_lease_tokens) as t(id, token)
+    select t.id, t.lease_token as token from jsonb_to_recordset(p_jobs) as t(id uuid, lease_token bigint)
   ),
   extended as (
     update public.generation_jobs j
@@ -203,8 +207,8 @@ $$;
 -- holds the job (nothing was changed). Repeating a call that already applied answers the same outcome.
 -- ---------------------------------------------------------------------------------------------------
 
-create function job_queue.complete_jobs(
-  p_worker_id text, p_job_ids uuid[], p_lease_tokens bigint[], p_cost_cents integer[], p_output_asset_ids uuid[])
+-- p_jobs: [{"id", "lease_token", "cost_cents" (final cost; null keeps the estimate), "output_asset_id" (or null)}, ...]
+create function job_queue.complete_jobs(p_worker_id text, p_jobs jsonb)
 returns table (job_id uuid, outcome text)
 language plpgsql
 volatile
@@ -216,8 +220,8 @@ begin
   perform job_queue.act_as(p_worker_id);
   return query
   with input as (
-    select t.id, t.token, t.cost, t.output
-    from unnest(p_job_ids, p_lease_tokens, p_cost_cents, p_output_asset_ids) as t(id, token, cost, output)
+    select t.id, t.lease_token as token, t.cost_cents as cost, t.output_asset_id as output
+    from jsonb_to_recordset(p_jobs) as t(id uuid, lease_token bigint, cost_cents integer, output_asset_id uuid)
   ),
   done as (
     update public.generation_jobs j
@@ -240,9 +244,8 @@ $$;
 -- Retryable errors go back to the queue while attempts remain, after an exponential backoff with jitter:
 -- d = min(p_backoff_max_ms, p_backoff_base_ms * 2^(attempts - 1)), run_at = now + d/2 + random * d/2.
 -- Otherwise the job fails for good (error_message = the error).
-create function job_queue.fail_jobs(
-  p_worker_id text, p_job_ids uuid[], p_lease_tokens bigint[], p_errors text[], p_retryable boolean[],
-  p_cost_cents integer[], p_backoff_base_ms integer, p_backoff_max_ms integer)
+-- p_jobs: [{"id", "lease_token", "error", "retryable", "cost_cents" (final cost if it fails; null keeps it)}, ...]
+create function job_queue.fail_jobs(p_worker_id text, p_jobs jsonb, p_backoff_base_ms integer, p_backoff_max_ms integer)
 returns table (job_id uuid, outcome text)
 language plpgsql
 volatile
@@ -254,10 +257,10 @@ begin
   perform job_queue.act_as(p_worker_id, 'retry_scheduled');
   return query
   with input as (
-    select t.id, t.token, t.retryable, t.cost,
+    select t.id, t.lease_token as token, t.retryable, t.cost_cents as cost,
            -- Messages must have a visible character and fit the column.
            case when public.has_visible_text(t.error) then left(t.error, 2000) else 'Unknown error' end as error
-    from unnest(p_job_ids, p_lease_tokens, p_errors, p_retryable, p_cost_cents) as t(id, token, error, retryable, cost)
+    from jsonb_to_recordset(p_jobs) as t(id uuid, lease_token bigint, error text, retryable boolean, cost_cents integer)
   ),
   decided as (
     select i.*, j.attempts < j.max_attempts and coalesce(i.retryable, false) as retry,
@@ -290,7 +293,7 @@ end;
 $$;
 
 -- Acknowledges cancel requests: running jobs with cancel_requested_at become canceled.
-create function job_queue.cancel_jobs(p_worker_id text, p_job_ids uuid[], p_lease_tokens bigint[])
+create function job_queue.cancel_jobs(p_worker_id text, p_jobs jsonb)
 returns table (job_id uuid, outcome text)
 language plpgsql
 volatile
@@ -302,7 +305,7 @@ begin
   perform job_queue.act_as(p_worker_id);
   return query
   with input as (
-    select t.id, t.token from unnest(p_job_ids, p_lease_tokens) as t(id, token)
+    select t.id, t.lease_token as token from jsonb_to_recordset(p_jobs) as t(id uuid, lease_token bigint)
   ),
   changed as (
     update public.generation_jobs j
@@ -320,7 +323,7 @@ end;
 $$;
 
 -- On shutdown: jobs the worker could not finish go back to the queue, due now, without using up the attempt.
-create function job_queue.release_jobs(p_worker_id text, p_job_ids uuid[], p_lease_tokens bigint[])
+create function job_queue.release_jobs(p_worker_id text, p_jobs jsonb)
 returns table (job_id uuid, outcome text)
 language plpgsql
 volatile
@@ -332,7 +335,7 @@ begin
   perform job_queue.act_as(p_worker_id, 'released');
   return query
   with input as (
-    select t.id, t.token from unnest(p_job_ids, p_lease_tokens) as t(id, token)
+    select t.id, t.lease_token as token from jsonb_to_recordset(p_jobs) as t(id uuid, lease_token bigint)
   ),
   changed as (
     update public.generation_jobs j
@@ -405,10 +408,10 @@ grant execute on function
   job_queue.stop_worker(text),
   job_queue.prune_workers(interval),
   job_queue.claim_jobs(text, text[], integer, integer),
-  job_queue.heartbeat(text, uuid[], bigint[], integer),
-  job_queue.complete_jobs(text, uuid[], bigint[], integer[], uuid[]),
-  job_queue.fail_jobs(text, uuid[], bigint[], text[], boolean[], integer[], integer, integer),
-  job_queue.cancel_jobs(text, uuid[], bigint[]),
-  job_queue.release_jobs(text, uuid[], bigint[]),
+  job_queue.heartbeat(text, jsonb, integer),
+  job_queue.complete_jobs(text, jsonb),
+  job_queue.fail_jobs(text, jsonb, integer, integer),
+  job_queue.cancel_jobs(text, jsonb),
+  job_queue.release_jobs(text, jsonb),
   job_queue.rescue_expired_jobs(text, integer)
   to job_worker;
