@@ -349,6 +349,24 @@ export type Database = {
           total_cost_cents: number | null
           user_id: string | null
         }
+        Insert: {
+          avg_cost_cents?: number | null
+          job_count?: number | null
+          last_created_at?: string | null
+          project_id?: string | null
+          status?: string | null
+          total_cost_cents?: number | null
+          user_id?: string | null
+        }
+        Update: {
+          avg_cost_cents?: number | null
+          job_count?: number | null
+          last_created_at?: string | null
+          project_id?: string | null
+          status?: string | null
+          total_cost_cents?: number | null
+          user_id?: string | null
+        }
         Relationships: [
           {
             foreignKeyName: "generation_jobs_project_id_fkey"

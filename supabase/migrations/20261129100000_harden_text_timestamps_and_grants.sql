@@ -9,8 +9,11 @@
 --    updated_at moves to the transaction time. Values must be finite ('infinity' is refused). The database
 --    owner (migrations, the seed, data repair, archival) may still backdate rows it inserts.
 -- 15 Nobody through the API writes the workflow tables (the service role included).
--- 12 The summary view is not updatable: writes to it are refused by privilege (42501, a 4xx through
---    PostgREST) instead of failing inside the view (a 500).
+-- 12 The summary view is not updatable, and PostgreSQL reports a write to such a view from its rewriter
+--    (55000, a 500 through PostgREST) before any privilege check. An INSTEAD OF trigger takes the write
+--    to the executor, where the revoked privileges refuse it (42501: 401/403); the trigger itself refuses
+--    whoever still holds the privilege (0A000: 400). A side effect: the generated types list Insert and
+--    Update shapes for the view; writes are refused all the same.
 --
 -- Existing rows are repaired before the new checks are validated, so every row satisfies them:
 --   * a project or asset name without a visible character becomes 'Untitled project' / 'Untitled asset';
@@ -156,3 +159,24 @@ revoke insert, update, delete, truncate, references, trigger
 revoke insert, update, delete, truncate, references, trigger
   on public.generation_job_summary
   from anon, authenticated, service_role;
+
+create function public.refuse_generation_job_summary_write()
+returns trigger
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+begin
+  raise exception 'generation_job_summary is a read-only summary of generation_jobs'
+    using errcode = '0A000',
+          hint = 'Write to public.generation_jobs instead.';
+end;
+$$;
+
+comment on function public.refuse_generation_job_summary_write() is 'INSTEAD OF trigger: the summary view is read-only (0A000).';
+revoke execute on function public.refuse_generation_job_summary_write() from public, anon, authenticated, service_role;
+
+create trigger generation_job_summary_read_only
+  instead of insert or update or delete on public.generation_job_summary
+  for each row execute function public.refuse_generation_job_summary_write();
+

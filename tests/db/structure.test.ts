@@ -211,7 +211,12 @@ describe('functions and view', () => {
       where table_schema = 'public' and table_name = 'generation_job_summary' order by ordinal_position`;
     expect(columns.map((c) => c.column_name)).toEqual([
       'user_id', 'project_id', 'status', 'job_count', 'total_cost_cents', 'avg_cost_cents', 'last_created_at',
-    ]);
+    ]);    // Read-only: the INSTEAD OF trigger sends writes to the executor, where privileges refuse them (42501).
+    const [writes] = await db.sql<{ trigger: string; privileges: string[] }[]>`
+      select (select tgname from pg_trigger where tgrelid = 'public.generation_job_summary'::regclass) as trigger,
+             array(select r || ':' || p from unnest(array['anon', 'authenticated', 'service_role']) r, unnest(array['insert', 'update', 'delete']) p
+                   where has_table_privilege(r, 'public.generation_job_summary', p)) as privileges`;
+    expect(writes).toEqual({ trigger: 'generation_job_summary_read_only', privileges: [] });
   });
 });
 
