@@ -42,7 +42,7 @@ const WORKER_COLUMNS: [string, unknown][] = [
 ];
 
 describe('creating a job through the API', () => {
-  it.each([['authenticated', false], ['service_role', true]] as const)('as %s: the job system\'s columns are refused by name (PJ010)', async (role) => {
+  it.each([['authenticated'], ['service_role']] as const)('as %s: the job system\'s columns are refused by name (PJ010)', async (role) => {
     const actor = role === 'authenticated' ? me : serviceRole;
     for (const [column, value] of [...WORKER_COLUMNS, ['cost_cents', 999]] as [string, unknown][]) {
       const error = await sqlError(probeAs(db.sql, actor, (tx) => tx`
