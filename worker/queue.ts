@@ -53,9 +53,15 @@ interface ClaimRow {
   timeout_seconds: number;
 }
 
-type OutcomeRow = { job_id: string; outcome: FinishOutcome };
+type OutcomeRow = { job_id: string; lease_token: string; outcome: FinishOutcome };
 
 const lease = (job: Lease) => ({ id: job.id, lease_token: job.leaseToken });
+
+/**
+ * Results are keyed by job and token: a worker whose lease expired may have rescued and claimed the same
+ * job again while the first attempt still runs.
+ */
+export const leaseKey = (job: Lease): string => `${job.id}/${job.leaseToken}`;
 
 export class Queue {
   constructor(
@@ -100,31 +106,32 @@ export class Queue {
   }
 
   /** Extends the leases still held; says which jobs have a cancel request and which were lost. */
+  /** By leaseKey(). */
   async heartbeat(jobs: Lease[], leaseSeconds: number): Promise<Map<string, HeartbeatState>> {
-    const rows = await this.sql<{ job_id: string; state: HeartbeatState }[]>`
-      select job_id, state from job_queue.heartbeat(${this.workerId}, ${this.sql.json(jobs.map(lease))}, ${leaseSeconds})`;
-    return new Map(rows.map((row) => [row.job_id, row.state]));
+    const rows = await this.sql<{ job_id: string; lease_token: string; state: HeartbeatState }[]>`
+      select job_id, lease_token, state from job_queue.heartbeat(${this.workerId}, ${this.sql.json(jobs.map(lease))}, ${leaseSeconds})`;
+    return new Map(rows.map((row) => [leaseKey({ id: row.job_id, leaseToken: row.lease_token }), row.state]));
   }
 
   async complete(jobs: Completion[]): Promise<Map<string, FinishOutcome>> {
     const batch = jobs.map((job) => ({ ...lease(job), cost_cents: job.costCents, output_asset_id: job.outputAssetId }));
-    return outcomes(await this.sql<OutcomeRow[]>`select job_id, outcome from job_queue.complete_jobs(${this.workerId}, ${this.sql.json(batch)})`);
+    return outcomes(await this.sql<OutcomeRow[]>`select job_id, lease_token, outcome from job_queue.complete_jobs(${this.workerId}, ${this.sql.json(batch)})`);
   }
 
   async fail(jobs: Failure[], backoff: Backoff): Promise<Map<string, FinishOutcome>> {
     const batch = jobs.map((job) => ({ ...lease(job), error: job.error, retryable: job.retryable, cost_cents: job.costCents }));
     return outcomes(await this.sql<OutcomeRow[]>`
-      select job_id, outcome from job_queue.fail_jobs(${this.workerId}, ${this.sql.json(batch)}, ${backoff.baseMs}, ${backoff.maxMs})`);
+      select job_id, lease_token, outcome from job_queue.fail_jobs(${this.workerId}, ${this.sql.json(batch)}, ${backoff.baseMs}, ${backoff.maxMs})`);
   }
 
   /** Acknowledges cancel requests: the jobs become canceled. */
   async cancel(jobs: Lease[]): Promise<Map<string, FinishOutcome>> {
-    return outcomes(await this.sql<OutcomeRow[]>`select job_id, outcome from job_queue.cancel_jobs(${this.workerId}, ${this.sql.json(jobs.map(lease))})`);
+    return outcomes(await this.sql<OutcomeRow[]>`select job_id, lease_token, outcome from job_queue.cancel_jobs(${this.workerId}, ${this.sql.json(jobs.map(lease))})`);
   }
 
   /** Gives jobs back to the queue (shutdown) without using up their attempt. */
   async release(jobs: Lease[]): Promise<Map<string, FinishOutcome>> {
-    return outcomes(await this.sql<OutcomeRow[]>`select job_id, outcome from job_queue.release_jobs(${this.workerId}, ${this.sql.json(jobs.map(lease))})`);
+    return outcomes(await this.sql<OutcomeRow[]>`select job_id, lease_token, outcome from job_queue.release_jobs(${this.workerId}, ${this.sql.json(jobs.map(lease))})`);
   }
 
   /** Requeues (or fails, or cancels) running jobs whose lease expired; returns what happened to each. */
@@ -134,6 +141,7 @@ export class Queue {
   }
 }
 
+/** By leaseKey(). */
 function outcomes(rows: OutcomeRow[]): Map<string, FinishOutcome> {
-  return new Map(rows.map((row) => [row.job_id, row.outcome]));
+  return new Map(rows.map((row) => [leaseKey({ id: row.job_id, leaseToken: row.lease_token }), row.outcome]));
 }

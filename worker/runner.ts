@@ -5,7 +5,7 @@ import type { WorkerConfig } from './config.ts';
 import { DueJobsListener } from './due-jobs-listener.ts';
 import type { Logger } from './log.ts';
 import { isRetryable, JobAbortedError, PermanentError, providerFor, type ProviderResult } from './providers/index.ts';
-import { Queue, type ClaimedJob, type Completion, type Failure, type FinishOutcome, type Lease } from './queue.ts';
+import { leaseKey, Queue, type ClaimedJob, type Completion, type Failure, type FinishOutcome, type Lease } from './queue.ts';
 import { Scheduler } from './scheduler.ts';
 
 interface ActiveJob {
@@ -28,6 +28,7 @@ export class Runner {
   readonly queue: Queue;
   private readonly scheduler: Scheduler;
   private readonly listener: DueJobsListener;
+  /** Running handlers, by leaseKey() (the same job can come back to this worker after its lease expired). */
   private readonly active = new Map<string, ActiveJob>();
   /** Handlers that have settled but whose result is not written yet: their leases are still renewed. */
   private readonly finishing = new Map<string, Lease>();
@@ -54,7 +55,7 @@ export class Runner {
     this.scheduler = new Scheduler(sql, log);
     this.listener = new DueJobsListener(config.databaseUrl, () => this.wake(), log);
     const batcher = <Item extends Lease>(name: string, write: (items: Item[]) => Promise<Map<string, FinishOutcome>>) =>
-      new Batcher<Item, FinishOutcome>({ name, delayMs: config.completionDelayMs, maxSize: BATCH_MAX, write, key: (item) => item.id, log });
+      new Batcher<Item, FinishOutcome>({ name, delayMs: config.completionDelayMs, maxSize: BATCH_MAX, write, key: leaseKey, log });
     this.completions = batcher('complete', (items) => this.queue.complete(items));
     this.failures = batcher('fail', (items) => this.queue.fail(items, { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs }));
     this.cancels = batcher('cancel', (items) => this.queue.cancel(items));
@@ -106,7 +107,7 @@ export class Runner {
     this.log.info({ running: this.active.size, graceMs }, 'stopping: no new jobs; waiting for running ones');
     await this.waitUntil(() => this.active.size === 0, graceMs);
     if (this.active.size > 0) {
-      this.log.warn({ jobs: [...this.active.keys()] }, 'grace period over: aborting and releasing the remaining jobs');
+      this.log.warn({ jobs: [...this.active.values()].map(({ job }) => job.id) }, 'grace period over: aborting and releasing the remaining jobs');
       for (const entry of this.active.values()) entry.controller.abort(new JobAbortedError('shutdown', 'the worker is shutting down'));
       // Handlers that ignore the signal are released anyway; their late result is dropped.
       await this.waitUntil(() => this.active.size === 0, 1_000);
@@ -188,7 +189,7 @@ export class Runner {
   private launch(job: ClaimedJob): void {
     const controller = new AbortController();
     const entry: ActiveJob = { job, controller, startedAt: performance.now() };
-    this.active.set(job.id, entry);
+    this.active.set(leaseKey(job), entry);
     const jobLog = this.log.child({ jobId: job.id, mode: job.mode, provider: job.provider, attempt: job.attempt });
     jobLog.debug('claimed');
     const timeout = setTimeout(
@@ -209,8 +210,8 @@ export class Runner {
 
   private settle(entry: ActiveJob, outcome: { result: ProviderResult } | { error: unknown }): void {
     const { job, controller } = entry;
-    if (this.active.get(job.id) !== entry) return; // already settled (released at shutdown)
-    this.active.delete(job.id);
+    if (this.active.get(leaseKey(job)) !== entry) return; // already settled (released at shutdown)
+    this.active.delete(leaseKey(job));
     this.wake(); // a slot is free
     const ms = Math.round(performance.now() - entry.startedAt);
     const lease: Lease = { id: job.id, leaseToken: job.leaseToken };
@@ -241,17 +242,17 @@ export class Runner {
 
   /** Keeps the lease renewed until the result is written, then logs what the database made of it. */
   private record(lease: Lease, written: Promise<FinishOutcome>, log: Logger, onRefused?: (error: unknown) => void): void {
-    this.finishing.set(lease.id, lease);
+    this.finishing.set(leaseKey(lease), lease);
     written
       .then(
         (outcome) => {
-          this.finishing.delete(lease.id);
+          this.finishing.delete(leaseKey(lease));
           if (outcome === 'lost') log.warn('result refused: the lease was lost (the job was rescued or finished elsewhere)');
           else if (outcome === 'failed' || outcome === 'retry_scheduled') log.warn({ outcome }, 'job attempt failed');
           else log.info({ outcome }, 'job finished');
         },
         (error: unknown) => {
-          this.finishing.delete(lease.id);
+          this.finishing.delete(leaseKey(lease));
           log.error({ err: error }, 'could not record the result');
           onRefused?.(error);
         },
@@ -282,8 +283,8 @@ export class Runner {
       this.log.warn({ err: error, jobs: held.length }, 'heartbeat failed (is the database reachable?)');
       return;
     }
-    for (const [id, state] of states) {
-      const entry = this.active.get(id);
+    for (const [key, state] of states) {
+      const entry = this.active.get(key);
       if (!entry || entry.controller.signal.aborted) continue;
       if (state === 'cancel_requested') entry.controller.abort(new JobAbortedError('canceled', 'canceled at the owner\'s request'));
       else if (state === 'lost') entry.controller.abort(new JobAbortedError('lease_lost', 'the lease was lost'));

@@ -172,7 +172,7 @@ $$;
 
 -- p_jobs: [{"id": uuid, "lease_token": bigint}, ...]
 create function job_queue.heartbeat(p_worker_id text, p_jobs jsonb, p_lease_seconds integer)
-returns table (job_id uuid, state text)
+returns table (job_id uuid, lease_token bigint, state text)
 language plpgsql
 volatile
 security definer
@@ -193,23 +193,23 @@ begin
        set locked_until = now() + make_interval(secs => p_lease_seconds)
       from held h
      where j.id = h.id and j.lease_token = h.token and j.status = 'running'
-    returning j.id, j.cancel_requested_at is not null as cancel_requested
+    returning j.id, j.lease_token, j.cancel_requested_at is not null as cancel_requested
   )
-  select h.id,
+  select h.id, h.token,
          case when e.id is null then 'lost' when e.cancel_requested then 'cancel_requested' else 'running' end
   from held h
-  left join extended e on e.id = h.id;
+  left join extended e on e.id = h.id and e.lease_token = h.token;
 end;
 $$;
 
 -- ---------------------------------------------------------------------------------------------------
--- Finishing calls. Each returns one row per job: what happened, or 'lost' when the token no longer
--- holds the job (nothing was changed). Repeating a call that already applied answers the same outcome.
+-- Finishing calls. Each returns one row per job and token: what happened, or 'lost' when the token no
+-- longer holds the job (nothing was changed). Repeating a call that already applied answers the same.
 -- ---------------------------------------------------------------------------------------------------
 
 -- p_jobs: [{"id", "lease_token", "cost_cents" (final cost; null keeps the estimate), "output_asset_id" (or null)}, ...]
 create function job_queue.complete_jobs(p_worker_id text, p_jobs jsonb)
-returns table (job_id uuid, outcome text)
+returns table (job_id uuid, lease_token bigint, outcome text)
 language plpgsql
 volatile
 security definer
@@ -230,12 +230,12 @@ begin
            output_asset_id = coalesce(i.output, j.output_asset_id)
       from input i
      where j.id = i.id and j.lease_token = i.token and j.status = 'running'
-    returning j.id
+    returning j.id, j.lease_token
   )
-  select i.id,
+  select i.id, i.token,
          case when d.id is not null or prior.status = 'succeeded' then 'succeeded' else 'lost' end
   from input i
-  left join done d on d.id = i.id
+  left join done d on d.id = i.id and d.lease_token = i.token
   left join public.generation_jobs prior on prior.id = i.id and prior.lease_token = i.token;
   perform job_queue.clear_actor();
 end;
@@ -246,7 +246,7 @@ $$;
 -- Otherwise the job fails for good (error_message = the error).
 -- p_jobs: [{"id", "lease_token", "error", "retryable", "cost_cents" (final cost if it fails; null keeps it)}, ...]
 create function job_queue.fail_jobs(p_worker_id text, p_jobs jsonb, p_backoff_base_ms integer, p_backoff_max_ms integer)
-returns table (job_id uuid, outcome text)
+returns table (job_id uuid, lease_token bigint, outcome text)
 language plpgsql
 volatile
 security definer
@@ -277,16 +277,16 @@ begin
            cost_cents = case when d.retry then j.cost_cents else coalesce(d.cost, j.cost_cents) end
       from decided d
      where j.id = d.id and j.lease_token = d.token and j.status = 'running'
-    returning j.id, j.status
+    returning j.id, j.lease_token, j.status
   )
-  select i.id,
+  select i.id, i.token,
          case
            when c.id is not null then case when c.status = 'queued' then 'retry_scheduled' else 'failed' end
            when prior.status = 'failed' then 'failed'
            else 'lost'
          end
   from input i
-  left join changed c on c.id = i.id
+  left join changed c on c.id = i.id and c.lease_token = i.token
   left join public.generation_jobs prior on prior.id = i.id and prior.lease_token = i.token;
   perform job_queue.clear_actor();
 end;
@@ -294,7 +294,7 @@ $$;
 
 -- Acknowledges cancel requests: running jobs with cancel_requested_at become canceled.
 create function job_queue.cancel_jobs(p_worker_id text, p_jobs jsonb)
-returns table (job_id uuid, outcome text)
+returns table (job_id uuid, lease_token bigint, outcome text)
 language plpgsql
 volatile
 security definer
@@ -312,11 +312,11 @@ begin
        set status = 'canceled'
       from input i
      where j.id = i.id and j.lease_token = i.token and j.status = 'running' and j.cancel_requested_at is not null
-    returning j.id
+    returning j.id, j.lease_token
   )
-  select i.id, case when c.id is not null or prior.status = 'canceled' then 'canceled' else 'lost' end
+  select i.id, i.token, case when c.id is not null or prior.status = 'canceled' then 'canceled' else 'lost' end
   from input i
-  left join changed c on c.id = i.id
+  left join changed c on c.id = i.id and c.lease_token = i.token
   left join public.generation_jobs prior on prior.id = i.id and prior.lease_token = i.token;
   perform job_queue.clear_actor();
 end;
@@ -324,7 +324,7 @@ $$;
 
 -- On shutdown: jobs the worker could not finish go back to the queue, due now, without using up the attempt.
 create function job_queue.release_jobs(p_worker_id text, p_jobs jsonb)
-returns table (job_id uuid, outcome text)
+returns table (job_id uuid, lease_token bigint, outcome text)
 language plpgsql
 volatile
 security definer
@@ -344,11 +344,11 @@ begin
            run_at = now()
       from input i
      where j.id = i.id and j.lease_token = i.token and j.status = 'running'
-    returning j.id
+    returning j.id, j.lease_token
   )
-  select i.id, case when c.id is not null then 'released' else 'lost' end
+  select i.id, i.token, case when c.id is not null then 'released' else 'lost' end
   from input i
-  left join changed c on c.id = i.id;
+  left join changed c on c.id = i.id and c.lease_token = i.token;
   perform job_queue.clear_actor();
 end;
 $$;

@@ -240,7 +240,7 @@ describe('the worker\'s connection: role job_worker', () => {
     const [claimed] = await worker`select id, lease_token from job_queue.claim_jobs('least-privilege', '{simulated}', 1, 30)`;
     expect(claimed.id).toBe(id);
     const [done] = await worker`
-      select * from job_queue.complete_jobs('least-privilege', ${worker.json([{ id, lease_token: claimed.lease_token, cost_cents: 5 }])})`;
+      select job_id, outcome from job_queue.complete_jobs('least-privilege', ${worker.json([{ id, lease_token: claimed.lease_token, cost_cents: 5 }])})`;
     expect(done).toEqual({ job_id: id, outcome: 'succeeded' });
     for (const statement of [
       'select * from public.generation_jobs',

@@ -41,14 +41,14 @@ const batch = (jobs: Claimed[], extra: Record<string, unknown> = {}) =>
   db.sql.json(jobs.map((j) => ({ id: j.id, lease_token: j.lease_token, ...extra })) as postgres.JSONValue);
 const complete = (worker: string, jobs: Claimed[], cost = 7, output: string | null = null) =>
   db.sql<{ job_id: string; outcome: string }[]>`
-    select * from job_queue.complete_jobs(${worker}, ${batch(jobs, { cost_cents: cost, output_asset_id: output })})`;
+    select job_id, outcome from job_queue.complete_jobs(${worker}, ${batch(jobs, { cost_cents: cost, output_asset_id: output })})`;
 const fail = (worker: string, jobs: Claimed[], retryable: boolean, baseMs = 1000, maxMs = 60_000, error = 'provider said no') =>
   db.sql<{ job_id: string; outcome: string }[]>`
-    select * from job_queue.fail_jobs(${worker}, ${batch(jobs, { error, retryable })}, ${baseMs}, ${maxMs})`;
+    select job_id, outcome from job_queue.fail_jobs(${worker}, ${batch(jobs, { error, retryable })}, ${baseMs}, ${maxMs})`;
 const leaseCall = (fn: 'heartbeat' | 'cancel_jobs' | 'release_jobs', worker: string, jobs: Claimed[]) =>
   fn === 'heartbeat'
-    ? db.sql`select * from job_queue.heartbeat(${worker}, ${batch(jobs)}, 600)`
-    : db.sql.unsafe(`select * from job_queue.${fn}($1, $2)`, [worker, batch(jobs)]);
+    ? db.sql`select job_id, state from job_queue.heartbeat(${worker}, ${batch(jobs)}, 600)`
+    : db.sql.unsafe(`select job_id, outcome from job_queue.${fn}($1, $2)`, [worker, batch(jobs)]);
 const job = async (id: string) => (await db.sql`select * from public.generation_jobs where id = ${id}`)[0];
 const eventsOf = async (id: string) =>
   db.sql<{ event: string; from_status: string | null; to_status: string | null; attempt: number; actor: string; error: string | null; details: Record<string, unknown> }[]>`

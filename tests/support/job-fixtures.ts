@@ -80,3 +80,26 @@ export const ALLOWED_TRANSITIONS = new Set([
   'running>queued',
 ]);
 export const TERMINAL_STATUSES: JobStatus[] = ['succeeded', 'failed', 'canceled'];
+
+/** Queues `count` simulated jobs for `owner` in one statement (one NOTIFY); returns their ids. */
+export async function enqueueSimulatedJobs(
+  sql: postgres.Sql,
+  owner: { userId: string; projectId: string },
+  count: number,
+  params: Record<string, unknown> = {},
+  mode = 'upscale',
+): Promise<string[]> {
+  const rows = await sql<{ id: string }[]>`
+    insert into public.generation_jobs (user_id, project_id, mode, provider, params)
+    select ${owner.userId}, ${owner.projectId}, ${mode}, 'simulated', ${sql.json(params as postgres.JSONValue)}
+    from generate_series(1, ${count})
+    returning id`;
+  return rows.map((row) => row.id);
+}
+
+/** How many of `ids` are in each status. */
+export async function statusCounts(sql: postgres.Sql, ids: string[]): Promise<Record<string, number>> {
+  const rows = await sql<{ status: string; n: number }[]>`
+    select status, count(*)::int as n from public.generation_jobs where id = any(${ids}::uuid[]) group by status`;
+  return Object.fromEntries(rows.map((row) => [row.status, row.n]));
+}
