@@ -82,7 +82,7 @@ export interface WorkerConfig {
 export class ConfigError extends Error {}
 
 /** Reads and checks the worker's environment; a ConfigError names every bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+export function loadConfig(env: Record<string, string | undefined> = process.env): WorkerConfig {
   // Empty variables count as unset, so `WORKER_CONCURRENCY= npm run worker` keeps the default.
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = envSchema.safeParse(present);
