@@ -7,9 +7,13 @@ export function formatCents(cents: number | string): string {
 
 const dateTime = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'short' });
 
-/** Local time for display; render inside <time suppressHydrationWarning> (server and browser zones differ). */
+/**
+ * Local time for display; render inside <time suppressHydrationWarning> (server and browser zones differ).
+ * A value that is not a finite time is shown as it is rather than crashing the render.
+ */
 export function formatDateTime(iso: string): string {
-  return dateTime.format(new Date(iso));
+  const date = new Date(iso);
+  return Number.isFinite(date.getTime()) ? dateTime.format(date) : iso;
 }
 
 /** The UUID's last 8 hex digits: distinct for random ids and for the seed's sequential ones alike. */

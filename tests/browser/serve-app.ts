@@ -1,8 +1,9 @@
 /**
- * What Playwright's webServer runs: a throwaway local stack (own data folder and ports, seeded), then
- * the production build of the app pointed at it. Never touches the developer's stack or data.
+ * What Playwright's webServer runs: a throwaway local stack (own data folder and ports, seeded), a job
+ * worker on it, then the production build of the app pointed at it. Never touches the developer's stack
+ * or data.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT, SUPABASE_LOCAL_JWT_SECRET } from '../../local-stack/config.ts';
@@ -33,7 +34,17 @@ const env = {
 const next = path.join(REPO_ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
 const distDir = '.next-browser-tests';
 
+// The worker runs simulated jobs; quick heartbeats so cancel requests land within a second.
+const worker: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'worker', 'main.ts')], {
+  cwd: REPO_ROOT,
+  env: { ...process.env, DATABASE_URL: stack.info.dbUrl, WORKER_LEASE_SECONDS: '3', WORKER_POLL_INTERVAL_MS: '500', LOG_LEVEL: 'warn' },
+  stdio: 'inherit',
+});
+const workerExited = new Promise((resolve) => worker.on('exit', resolve));
+
 async function shutdown(code: number) {
+  worker.kill('SIGTERM');
+  await workerExited;
   await stack.stop().catch(() => undefined);
   rmSync(dataDir, { recursive: true, force: true });
   process.exit(code);
