@@ -4,7 +4,8 @@ import { Batcher } from './batcher.ts';
 import type { WorkerConfig } from './config.ts';
 import { DueJobsListener } from './due-jobs-listener.ts';
 import type { Logger } from './log.ts';
-import { isRetryable, JobAbortedError, PermanentError, providerFor, type ProviderResult } from './providers/index.ts';
+import { isRetryable, JobAbortedError, PermanentError, providerFor, type Provider, type ProviderResult } from './providers/index.ts';
+import type { JobProvider } from '../lib/db/job-types.ts';
 import { leaseKey, Queue, type ClaimedJob, type Completion, type Failure, type FinishOutcome, type Lease } from './queue.ts';
 import { Scheduler } from './scheduler.ts';
 
@@ -47,9 +48,11 @@ export class Runner {
   private heartbeatRun: Promise<void> | null = null;
 
   constructor(
-    private readonly sql: postgres.Sql,
+    sql: postgres.Sql,
     private readonly config: WorkerConfig,
     private readonly log: Logger,
+    /** Where providers come from (the registry of worker/providers/; benchmarks wrap it). */
+    private readonly providers: (name: JobProvider) => Provider | undefined = providerFor,
   ) {
     this.queue = new Queue(sql, config.workerId);
     this.scheduler = new Scheduler(sql, log);
@@ -196,7 +199,7 @@ export class Runner {
       () => controller.abort(new JobAbortedError('timeout', `timed out after ${job.timeoutMs / 1000} s (attempt ${job.attempt})`)),
       job.timeoutMs,
     );
-    const provider = providerFor(job.provider);
+    const provider = this.providers(job.provider);
     const attempt = provider
       ? Promise.resolve().then(() => provider.run(job, { signal: controller.signal, log: jobLog }))
       : Promise.reject(new PermanentError(`this worker has no ${job.provider} provider`));
