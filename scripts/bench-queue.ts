@@ -26,6 +26,8 @@ import { Runner } from '../worker/runner.ts';
 const JOBS = Number(process.env.BENCH_QUEUE_JOBS ?? 20_000);
 const MAX_SECONDS = Number(process.env.BENCH_QUEUE_MAX_SECONDS ?? 60);
 const LATENCY_SAMPLES = Number(process.env.BENCH_QUEUE_LATENCY_SAMPLES ?? 50);
+/** A subset while tuning, e.g. BENCH_QUEUE_SYSTEMS=ours; the report needs all three. */
+const SYSTEMS = (process.env.BENCH_QUEUE_SYSTEMS ?? 'ours,graphile-worker,pg-boss').split(',');
 
 interface Result {
   system: 'ours' | 'graphile-worker' | 'pg-boss';
@@ -68,7 +70,10 @@ async function timeUntilDone(startedAt: number, remaining: () => Promise<number>
   }
 }
 
-async function measureLatency(signal: StartSignal, enqueueOne: () => Promise<unknown>): Promise<{ p50: number; p95: number }> {
+/** Enqueue-to-start of single jobs on an idle worker (any backlog left by a capped run is deleted first). */
+async function measureLatency(signal: StartSignal, enqueueOne: () => Promise<unknown>, purgeBacklog: () => Promise<unknown>): Promise<{ p50: number; p95: number }> {
+  await purgeBacklog();
+  await sleep(2_000); // let jobs already started finish, so only the measured job signals a start
   const samples: number[] = [];
   for (let i = 0; i < LATENCY_SAMPLES; i++) {
     const started = signal.next();
@@ -125,7 +130,7 @@ async function benchOurs(cluster: ScratchCluster): Promise<Result[]> {
     const started = performance.now();
     await runner.start();
     const { seconds, completed } = await timeUntilDone(started, remaining);
-    const latency = await measureLatency(signal, () => enqueue(1));
+    const latency = await measureLatency(signal, () => enqueue(1), () => sql`delete from public.generation_jobs where status = 'queued'`);
     await runner.stop(1_000);
     await workerSql.end();
     results.push({ system: 'ours', config: name, enqueueMs, completed, seconds, jobsPerSecond: completed / seconds, latency });
@@ -149,7 +154,7 @@ async function benchGraphile(cluster: ScratchCluster): Promise<Result[]> {
     ['defaults (concurrency 10)', { concurrency: 10 }],
     [
       'local queue 500 + batched completion (concurrency 24)',
-      { concurrency: 24, preset: { worker: { localQueue: { size: 500 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } } },
+      { concurrency: 24, maxPoolSize: 25, preset: { worker: { localQueue: { size: 500 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } } },
     ],
   ];
   const results: Result[] = [];
@@ -174,7 +179,7 @@ async function benchGraphile(cluster: ScratchCluster): Promise<Result[]> {
       const [{ n }] = await sql<{ n: number }[]>`select count(*)::int as n from graphile_worker._private_jobs`;
       return n;
     });
-    const latency = await measureLatency(signal, () => enqueue(1));
+    const latency = await measureLatency(signal, () => enqueue(1), () => sql`delete from graphile_worker._private_jobs where locked_at is null`);
     await runner.stop();
     results.push({ system: 'graphile-worker', config: name, enqueueMs, completed, seconds, jobsPerSecond: completed / seconds, latency });
   }
@@ -221,7 +226,7 @@ async function benchPgBoss(cluster: ScratchCluster): Promise<Result[]> {
         select count(*)::int as n from pgboss.job where name = ${queue} and state in ('created', 'retry', 'active')`;
       return n;
     });
-    const latency = await measureLatency(signal, () => boss.send(queue, {}));
+    const latency = await measureLatency(signal, () => boss.send(queue, {}), () => sql`delete from pgboss.job where name = ${queue} and state = 'created'`);
     await boss.stop({ graceful: true, timeout: 5_000 });
     results.push({ system: 'pg-boss', config: name, enqueueMs, completed, seconds, jobsPerSecond: completed / seconds, latency });
   }
@@ -267,8 +272,15 @@ function report(results: Result[], load: number[][]): void {
 const loadBefore = os.loadavg();
 const cluster = await startScratchCluster('bench-queue');
 try {
-  const results = [...(await benchOurs(cluster)), ...(await benchGraphile(cluster)), ...(await benchPgBoss(cluster))];
-  report(results, [loadBefore, os.loadavg()]);
+  const benches: [Result['system'], (cluster: ScratchCluster) => Promise<Result[]>][] = [
+    ['ours', benchOurs],
+    ['graphile-worker', benchGraphile],
+    ['pg-boss', benchPgBoss],
+  ];
+  const results: Result[] = [];
+  for (const [system, bench] of benches) if (SYSTEMS.includes(system)) results.push(...(await bench(cluster)));
+  if (SYSTEMS.length === benches.length) report(results, [loadBefore, os.loadavg()]);
+  else console.table(results.map(({ latency, ...rest }) => ({ ...rest, p50: latency.p50, p95: latency.p95 })));
 } finally {
   await cluster.stop();
 }

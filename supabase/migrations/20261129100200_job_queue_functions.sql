@@ -121,6 +121,9 @@ $$;
 -- One statement: up to p_limit due jobs of the given providers, by priority then run_at, skipping rows
 -- other workers hold; each gets the lease (p_worker_id, now + p_lease_seconds) and a new fencing token;
 -- the rules trigger counts the attempt and stamps started_at.
+-- enable_sort = off keeps the claim on generation_jobs_claim_idx in claim order, reading only the rows it
+-- takes, even when the statistics lag behind the table (a burst of inserts into a fresh table would
+-- otherwise plan "read every queued job, then sort", once per claim).
 create function job_queue.claim_jobs(p_worker_id text, p_providers text[], p_limit integer, p_lease_seconds integer)
 returns table (
   id uuid, user_id uuid, project_id uuid, input_asset_id uuid, mode text, provider text, params jsonb,
@@ -130,6 +133,7 @@ language plpgsql
 volatile
 security definer
 set search_path = ''
+set enable_sort = off
 as $$
 #variable_conflict use_column
 begin
@@ -232,11 +236,15 @@ begin
      where j.id = i.id and j.lease_token = i.token and j.status = 'running'
     returning j.id, j.lease_token
   )
+  -- A job not changed now may have been finished by an earlier call with the same token (a retried call).
   select i.id, i.token,
-         case when d.id is not null or prior.status = 'succeeded' then 'succeeded' else 'lost' end
+         case
+           when d.id is not null then 'succeeded'
+           when exists (select 1 from public.generation_jobs p where p.id = i.id and p.lease_token = i.token and p.status = 'succeeded') then 'succeeded'
+           else 'lost'
+         end
   from input i
-  left join done d on d.id = i.id and d.lease_token = i.token
-  left join public.generation_jobs prior on prior.id = i.id and prior.lease_token = i.token;
+  left join done d on d.id = i.id and d.lease_token = i.token;
   perform job_queue.clear_actor();
 end;
 $$;
@@ -282,12 +290,11 @@ begin
   select i.id, i.token,
          case
            when c.id is not null then case when c.status = 'queued' then 'retry_scheduled' else 'failed' end
-           when prior.status = 'failed' then 'failed'
+           when exists (select 1 from public.generation_jobs p where p.id = i.id and p.lease_token = i.token and p.status = 'failed') then 'failed'
            else 'lost'
          end
   from input i
-  left join changed c on c.id = i.id and c.lease_token = i.token
-  left join public.generation_jobs prior on prior.id = i.id and prior.lease_token = i.token;
+  left join changed c on c.id = i.id and c.lease_token = i.token;
   perform job_queue.clear_actor();
 end;
 $$;
@@ -314,10 +321,14 @@ begin
      where j.id = i.id and j.lease_token = i.token and j.status = 'running' and j.cancel_requested_at is not null
     returning j.id, j.lease_token
   )
-  select i.id, i.token, case when c.id is not null or prior.status = 'canceled' then 'canceled' else 'lost' end
+  select i.id, i.token,
+         case
+           when c.id is not null then 'canceled'
+           when exists (select 1 from public.generation_jobs p where p.id = i.id and p.lease_token = i.token and p.status = 'canceled') then 'canceled'
+           else 'lost'
+         end
   from input i
-  left join changed c on c.id = i.id and c.lease_token = i.token
-  left join public.generation_jobs prior on prior.id = i.id and prior.lease_token = i.token;
+  left join changed c on c.id = i.id and c.lease_token = i.token;
   perform job_queue.clear_actor();
 end;
 $$;
