@@ -1,9 +1,9 @@
 'use client';
 
-import { Ban, Play, RotateCcw, Trash2 } from 'lucide-react';
-import { useState } from 'react';
+import { Ban, Play, RotateCcw, Trash2, type LucideIcon } from 'lucide-react';
+import { useState, type ReactNode } from 'react';
 import { ACTIVE_STATUSES, JOB_TRANSITIONS, TERMINAL_STATUSES, type GenerationJob, type JobStatus } from '@/lib/db/job-types';
-import { buttonClass } from '@/components/ui/button-styles';
+import { buttonClass, type ButtonVariant } from '@/components/ui/button-styles';
 import { DeleteJobDialog } from './delete-job-dialog';
 import { FailJobDialog } from './fail-job-dialog';
 import { shortId } from './format';
@@ -25,6 +25,24 @@ interface JobActionsProps {
 }
 
 type Pending = JobStatus | 'cancel' | 'retry' | null;
+
+interface ActionButtonProps {
+  label: string;
+  icon: LucideIcon;
+  variant: ButtonVariant;
+  disabled: boolean;
+  onClick: () => void;
+  children: ReactNode;
+}
+
+function ActionButton({ label, icon: Icon, variant, disabled, onClick, children }: ActionButtonProps) {
+  return (
+    <button type="button" disabled={disabled} onClick={onClick} aria-label={label} className={buttonClass(variant, 'px-2.5 py-1.5')}>
+      <Icon aria-hidden="true" className="size-3.5" />
+      {children}
+    </button>
+  );
+}
 
 /**
  * What the owner may do with the job: cancel it while it is active, retry it once it failed or was
@@ -61,28 +79,14 @@ export function JobActions({ job, onTransition, onCancel, onRetry, onDelete }: J
         </button>
       ))}
       {cancelable && (
-        <button
-          type="button"
-          disabled={pending !== null}
-          onClick={() => act('cancel', () => onCancel(job))}
-          aria-label={`Cancel ${name}`}
-          className={buttonClass('secondary', 'px-2.5 py-1.5')}
-        >
-          <Ban aria-hidden="true" className="size-3.5" />
+        <ActionButton label={`Cancel ${name}`} icon={Ban} variant="secondary" disabled={pending !== null} onClick={() => act('cancel', () => onCancel(job))}>
           {pending === 'cancel' ? 'Canceling…' : 'Cancel'}
-        </button>
+        </ActionButton>
       )}
       {(job.status === 'failed' || job.status === 'canceled') && (
-        <button
-          type="button"
-          disabled={pending !== null}
-          onClick={() => act('retry', () => onRetry(job))}
-          aria-label={`Retry ${name}`}
-          className={buttonClass('primary', 'px-2.5 py-1.5')}
-        >
-          <RotateCcw aria-hidden="true" className="size-3.5" />
+        <ActionButton label={`Retry ${name}`} icon={RotateCcw} variant="primary" disabled={pending !== null} onClick={() => act('retry', () => onRetry(job))}>
           {pending === 'retry' ? 'Retrying…' : 'Retry'}
-        </button>
+        </ActionButton>
       )}
       {(finished || job.provider === 'manual') && (
         <button
