@@ -75,11 +75,6 @@ export class Runner {
     });
   }
 
-  /** Jobs whose handler is running now. */
-  get running(): number {
-    return this.active.size;
-  }
-
   async start(): Promise<void> {
     await this.queue.register({ host: os.hostname(), pid: process.pid, providers: this.config.providers, concurrency: this.config.concurrency });
     await this.listener.ensureListening();

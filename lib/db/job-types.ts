@@ -29,9 +29,6 @@ export const ACTIVE_STATUSES: readonly JobStatus[] = ['queued', 'running'];
 export const JOB_PROVIDERS = ['local', 'http', 'simulated', 'manual'] as const;
 export type JobProvider = (typeof JOB_PROVIDERS)[number];
 
-/** The modes seeded in public.generation_modes for every non-manual provider. */
-export const GENERATION_MODES = ['studio-white', 'lifestyle', 'background-removal', 'upscale', 'shadow'] as const;
-
 /** Events of public.job_events (job_events_event_check). */
 export const JOB_EVENTS = [
   'created', 'claimed', 'succeeded', 'failed', 'canceled', 'cancel_requested', 'retry_scheduled', 'rescued', 'released', 'requeued',

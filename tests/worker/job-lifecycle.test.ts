@@ -129,6 +129,8 @@ describe('SIGTERM', () => {
     const [slow] = await enqueueSimulatedJobs(db.sql, owner, 1, { duration_ms: 600_000 });
     await expect.poll(async () => (await statusCounts(db.sql, [quick, slow])).running, { timeout: 30_000, interval: 50 }).toBe(2);
     const signalled = draining.stop('SIGTERM');
+    // Once the claim loop has ended, a new job stays queued.
+    await draining.waitForLog((line) => line.msg.startsWith('stopping: no new jobs'));
     const [waiting] = await enqueueSimulatedJobs(db.sql, owner, 1, { duration_ms: 0 });
     expect(await signalled).toBe(0);
 
