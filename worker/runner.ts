@@ -7,7 +7,7 @@ import type { Logger } from './log.ts';
 import { isRetryable, JobAbortedError, PermanentError, providerFor, type Provider, type ProviderResult } from './providers/index.ts';
 import type { JobProvider } from '../lib/db/job-types.ts';
 import { leaseKey, Queue, type ClaimedJob, type Completion, type Failure, type FinishOutcome, type Lease } from './queue.ts';
-import { Scheduler } from './scheduler.ts';
+import { Scheduler, type PeriodicTask } from './scheduler.ts';
 
 interface ActiveJob {
   job: ClaimedJob;
@@ -63,8 +63,8 @@ export class Runner {
     this.failures = batcher('fail', (items) => this.queue.fail(items, { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs }));
     this.cancels = batcher('cancel', (items) => this.queue.cancel(items));
     this.releases = batcher('release', (items) => this.queue.release(items));
-    this.scheduler.add({ name: 'rescue-expired-leases', intervalMs: config.rescueIntervalMs, run: () => this.rescue() });
-    this.scheduler.add({
+    this.addPeriodicTask({ name: 'rescue-expired-leases', intervalMs: config.rescueIntervalMs, run: () => this.rescue() });
+    this.addPeriodicTask({
       name: 'prune-workers',
       intervalMs: 3_600_000,
       exclusive: true,
@@ -73,6 +73,14 @@ export class Runner {
         if (pruned > 0) this.log.info({ pruned }, 'forgot stopped workers');
       },
     });
+  }
+
+  /**
+   * Registers periodic work with the worker's one scheduler (archival, webhook delivery, rollups…): it runs
+   * in every worker process, so make it safe to run concurrently (SKIP LOCKED) or mark it `exclusive`.
+   */
+  addPeriodicTask(task: PeriodicTask): void {
+    this.scheduler.add(task);
   }
 
   async start(): Promise<void> {
