@@ -49,7 +49,7 @@ export default function GenerationJobsTestClient({ initialData, initialError = n
             onCreate={dashboard.createProject}
           />
           <AssetPanel projectId={data.selectedProjectId} assets={data.assets} onUpload={dashboard.uploadAsset} onDelete={dashboard.deleteAsset} />
-          <JobForm projectId={data.selectedProjectId} assets={data.assets} onCreate={dashboard.createJob} />
+          <JobForm projectId={data.selectedProjectId} assets={data.assets} modes={data.modes} onCreate={dashboard.createJob} />
         </div>
         <div className="space-y-6 lg:col-span-3">
           <JobStatistics statistics={data.statistics} lastUpdated={dashboard.lastUpdated} />
@@ -62,6 +62,8 @@ export default function GenerationJobsTestClient({ initialData, initialError = n
             loadingMore={dashboard.loadingMore}
             onLoadMore={() => void dashboard.loadMore()}
             onTransition={dashboard.transition}
+            onCancel={dashboard.cancelJob}
+            onRetry={dashboard.retryJob}
             onDelete={dashboard.deleteJob}
           />
         </div>

@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import path from 'node:path';
 import { Command, Option } from 'commander';
-import { defaultConfig, paths, REPO_ROOT, type StackConfig } from './config.ts';
+import { defaultConfig, paths, type StackConfig } from './config.ts';
 import { isHealthy, runningPid, serve, startInBackground, stopStack } from './daemon.ts';
 import { stackInfo, type StackInfo } from './stack.ts';
 
@@ -51,35 +49,6 @@ async function run(action: () => Promise<number | void>): Promise<void> {
     console.error(error instanceof Error ? error.message : String(error));
     process.exitCode = 1;
   }
-}
-
-/** `npm run dev`: the stack (unless a hosted project is configured), then `next dev` pointed at it. */
-async function dev(config: StackConfig, nextArgs: string[]): Promise<number> {
-  const { loadEnvConfig } = await import('@next/env');
-  loadEnvConfig(REPO_ROOT, true, { info: () => {}, error: console.error });
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  const hosted = Boolean(process.env.NEXT_PUBLIC_SUPABASE_URL);
-  if (hosted) {
-    console.log(`Using the Supabase project at ${process.env.NEXT_PUBLIC_SUPABASE_URL} (local stack not started).`);
-  } else {
-    console.log('Starting the local Supabase stack…');
-    await startInBackground(config);
-    const info = await stackInfo(config);
-    console.log(`${format(info, 'pretty')}\n`);
-    env.NEXT_PUBLIC_SUPABASE_URL = info.apiUrl;
-    env.NEXT_PUBLIC_SUPABASE_ANON_KEY = info.anonKey;
-    env.SUPABASE_SERVICE_ROLE_KEY = info.serviceRoleKey;
-  }
-  const next = spawn(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'next', 'dist', 'bin', 'next'), 'dev', ...nextArgs], {
-    cwd: REPO_ROOT,
-    env,
-    stdio: 'inherit',
-  });
-  // Ctrl-C reaches next through the terminal's process group; we only wait for it.
-  process.on('SIGINT', () => {});
-  const code = await new Promise<number>((resolve) => next.on('exit', (exitCode) => resolve(exitCode ?? 0)));
-  if (!hosted) console.log('\nThe local Supabase stack is still running. Stop it with: npm run local:stop');
-  return code;
 }
 
 const program = new Command()
@@ -140,13 +109,6 @@ program
       await printStatus(config, 'pretty');
     }),
   );
-
-program
-  .command('dev')
-  .description('start the stack (unless NEXT_PUBLIC_SUPABASE_URL is set), then next dev')
-  .allowUnknownOption()
-  .argument('[next-args...]', 'arguments passed to next dev')
-  .action((nextArgs: string[]) => run(() => dev(defaultConfig(), nextArgs)));
 
 program
   .command('serve', { hidden: true })

@@ -20,6 +20,8 @@ export interface ScratchCluster {
   port: number;
   /** Superuser connection string for a database of this cluster. */
   url(database?: string): string;
+  /** Stops the server (fast shutdown: clients are disconnected), waits `downMs`, and starts it again on the same port. */
+  restart(downMs?: number): Promise<void>;
   /** Stops the server and deletes its data. */
   stop(): Promise<void>;
 }
@@ -32,11 +34,17 @@ export async function startScratchCluster(prefix: string): Promise<ScratchCluste
   const dataDir = makeDataDir(prefix);
   const host = '127.0.0.1';
   const port = await freePort(host);
-  const server = await startPostgres({ pgData: path.join(dataDir, 'pgdata'), port, host, ephemeral: true });
+  const options = { pgData: path.join(dataDir, 'pgdata'), port, host, ephemeral: true };
+  let server = await startPostgres(options);
   return {
     host,
     port,
     url: (database = 'postgres') => `postgresql://postgres:postgres@${host}:${port}/${database}`,
+    restart: async (downMs = 0) => {
+      await server.stop();
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      server = await startPostgres(options);
+    },
     stop: async () => {
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });

@@ -50,22 +50,27 @@ insert into public.assets (id, user_id, project_id, name, storage_path, kind, mi
    'Blue mug', 'd0d0d0d0-0000-4000-8000-000000000001/d0d0d0d0-0000-4000-8000-000000000102/blue-mug.png', 'input', 'image/png', 1320054, now() - interval '3 days')
 on conflict (id) do nothing;
 
--- Every job starts queued (the database accepts nothing else), then moves through the status workflow
--- exactly as a worker would: queued -> running -> succeeded | failed.
-insert into public.generation_jobs (id, user_id, project_id, input_asset_id, mode, cost_cents, created_at) values
-  ('d0d0d0d0-0000-4000-8000-000000000301', 'd0d0d0d0-0000-4000-8000-000000000001', 'd0d0d0d0-0000-4000-8000-000000000101', 'd0d0d0d0-0000-4000-8000-000000000201', 'lifestyle', 250, now() - interval '5 days 4 hours'),
-  ('d0d0d0d0-0000-4000-8000-000000000302', 'd0d0d0d0-0000-4000-8000-000000000001', 'd0d0d0d0-0000-4000-8000-000000000101', 'd0d0d0d0-0000-4000-8000-000000000201', 'studio-white', 120, now() - interval '5 days 3 hours'),
-  ('d0d0d0d0-0000-4000-8000-000000000303', 'd0d0d0d0-0000-4000-8000-000000000001', 'd0d0d0d0-0000-4000-8000-000000000101', 'd0d0d0d0-0000-4000-8000-000000000202', 'background-removal', 40, now() - interval '4 days'),
-  ('d0d0d0d0-0000-4000-8000-000000000304', 'd0d0d0d0-0000-4000-8000-000000000001', 'd0d0d0d0-0000-4000-8000-000000000101', 'd0d0d0d0-0000-4000-8000-000000000202', 'lifestyle', 250, now() - interval '2 days'),
-  ('d0d0d0d0-0000-4000-8000-000000000305', 'd0d0d0d0-0000-4000-8000-000000000001', 'd0d0d0d0-0000-4000-8000-000000000101', null, 'upscale', 60, now() - interval '1 day 2 hours'),
-  ('d0d0d0d0-0000-4000-8000-000000000306', 'd0d0d0d0-0000-4000-8000-000000000001', 'd0d0d0d0-0000-4000-8000-000000000102', 'd0d0d0d0-0000-4000-8000-000000000204', 'studio-white', 120, now() - interval '1 day'),
-  ('d0d0d0d0-0000-4000-8000-000000000307', 'd0d0d0d0-0000-4000-8000-000000000001', 'd0d0d0d0-0000-4000-8000-000000000102', 'd0d0d0d0-0000-4000-8000-000000000204', 'lifestyle', 250, now() - interval '3 hours'),
-  ('d0d0d0d0-0000-4000-8000-000000000308', 'd0d0d0d0-0000-4000-8000-000000000001', 'd0d0d0d0-0000-4000-8000-000000000101', 'd0d0d0d0-0000-4000-8000-000000000201', 'lifestyle', 250, now() - interval '20 minutes'),
-  ('d0d0d0d0-0000-4000-8000-000000000309', 'd0d0d0d0-0000-4000-8000-000000000001', 'd0d0d0d0-0000-4000-8000-000000000102', 'd0d0d0d0-0000-4000-8000-000000000204', 'background-removal', 40, now() - interval '5 minutes'),
-  ('d0d0d0d0-0000-4000-8000-000000000310', 'd0d0d0d0-0000-4000-8000-000000000001', 'd0d0d0d0-0000-4000-8000-000000000101', 'd0d0d0d0-0000-4000-8000-000000000202', 'upscale', 60, now() - interval '1 minute')
+-- Hand-driven (`manual`) jobs, the dashboard's test bench: each starts queued (the database accepts
+-- nothing else), then moves through the status workflow by hand: queued -> running -> succeeded | failed.
+-- Jobs of the other providers are run by the worker (npm run worker); create them from the dashboard.
+insert into public.generation_jobs (id, user_id, project_id, input_asset_id, mode, provider, cost_cents, created_at) values
+  ('d0d0d0d0-0000-4000-8000-000000000301', 'd0d0d0d0-0000-4000-8000-000000000001', 'd0d0d0d0-0000-4000-8000-000000000101', 'd0d0d0d0-0000-4000-8000-000000000201', 'lifestyle', 'manual', 250, now() - interval '5 days 4 hours'),
+  ('d0d0d0d0-0000-4000-8000-000000000302', 'd0d0d0d0-0000-4000-8000-000000000001', 'd0d0d0d0-0000-4000-8000-000000000101', 'd0d0d0d0-0000-4000-8000-000000000201', 'studio-white', 'manual', 120, now() - interval '5 days 3 hours'),
+  ('d0d0d0d0-0000-4000-8000-000000000303', 'd0d0d0d0-0000-4000-8000-000000000001', 'd0d0d0d0-0000-4000-8000-000000000101', 'd0d0d0d0-0000-4000-8000-000000000202', 'background-removal', 'manual', 40, now() - interval '4 days'),
+  ('d0d0d0d0-0000-4000-8000-000000000304', 'd0d0d0d0-0000-4000-8000-000000000001', 'd0d0d0d0-0000-4000-8000-000000000101', 'd0d0d0d0-0000-4000-8000-000000000202', 'lifestyle', 'manual', 250, now() - interval '2 days'),
+  ('d0d0d0d0-0000-4000-8000-000000000305', 'd0d0d0d0-0000-4000-8000-000000000001', 'd0d0d0d0-0000-4000-8000-000000000101', null, 'upscale', 'manual', 60, now() - interval '1 day 2 hours'),
+  ('d0d0d0d0-0000-4000-8000-000000000306', 'd0d0d0d0-0000-4000-8000-000000000001', 'd0d0d0d0-0000-4000-8000-000000000102', 'd0d0d0d0-0000-4000-8000-000000000204', 'studio-white', 'manual', 120, now() - interval '1 day'),
+  ('d0d0d0d0-0000-4000-8000-000000000307', 'd0d0d0d0-0000-4000-8000-000000000001', 'd0d0d0d0-0000-4000-8000-000000000102', 'd0d0d0d0-0000-4000-8000-000000000204', 'lifestyle', 'manual', 250, now() - interval '3 hours'),
+  ('d0d0d0d0-0000-4000-8000-000000000308', 'd0d0d0d0-0000-4000-8000-000000000001', 'd0d0d0d0-0000-4000-8000-000000000101', 'd0d0d0d0-0000-4000-8000-000000000201', 'lifestyle', 'manual', 250, now() - interval '20 minutes'),
+  ('d0d0d0d0-0000-4000-8000-000000000309', 'd0d0d0d0-0000-4000-8000-000000000001', 'd0d0d0d0-0000-4000-8000-000000000102', 'd0d0d0d0-0000-4000-8000-000000000204', 'background-removal', 'manual', 40, now() - interval '5 minutes'),
+  ('d0d0d0d0-0000-4000-8000-000000000310', 'd0d0d0d0-0000-4000-8000-000000000001', 'd0d0d0d0-0000-4000-8000-000000000101', 'd0d0d0d0-0000-4000-8000-000000000202', 'upscale', 'manual', 60, now() - interval '1 minute'),
+  ('d0d0d0d0-0000-4000-8000-000000000311', 'd0d0d0d0-0000-4000-8000-000000000001', 'd0d0d0d0-0000-4000-8000-000000000102', 'd0d0d0d0-0000-4000-8000-000000000204', 'shadow', 'manual', 80, now() - interval '2 hours')
 on conflict (id) do nothing;
 
--- 301-307 have been picked up by a worker; 308 is still running; 309 and 310 wait in the queue.
+-- 301-307 have been started; 308 is still running; 309 and 310 wait in the queue; 311 was canceled.
+update public.generation_jobs set status = 'canceled'
+where status = 'queued' and id = 'd0d0d0d0-0000-4000-8000-000000000311';
+
 update public.generation_jobs set status = 'running'
 where status = 'queued'
   and id in ('d0d0d0d0-0000-4000-8000-000000000301', 'd0d0d0d0-0000-4000-8000-000000000302',

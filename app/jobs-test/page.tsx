@@ -42,10 +42,12 @@ export default async function JobsTestPage() {
         <div className="space-y-2">
           <h1 className="text-3xl font-bold tracking-tight">Generation jobs</h1>
           <p className="max-w-3xl text-slate-600">
-            A test bench for the <code>generation_jobs</code> table: create projects, upload product photos, queue jobs, move
-            them through <code>queued → running → succeeded | failed</code> and watch statistics and costs. Everything
-            goes through the <code>lib/db</code> helpers and row-level security, so you only ever see your own data.
-            The page refreshes itself every few seconds.
+            Create projects, upload product photos, queue generation jobs and watch them run: the worker (
+            <code>npm run worker</code>) claims <code>simulated</code> jobs, retries failures with backoff and honours
+            cancel requests; <code>manual</code> jobs are the test bench you move by hand through{' '}
+            <code>queued → running → succeeded | failed</code>. Everything goes through the <code>lib/db</code> helpers
+            and row-level security, so you only ever see your own data. The page refreshes itself (every second while a
+            job is queued or running).
           </p>
         </div>
 

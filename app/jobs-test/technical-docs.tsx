@@ -1,15 +1,17 @@
 const SCHEMA_DOC = '/jobs-test/schema-doc';
 
 const USAGE = `// Server component, server action or route handler
-import { createGenerationJob, transitionJobStatus, InvalidTransitionError } from '@/lib/db/generation-jobs';
+import { createGenerationJob, cancelGenerationJob, retryGenerationJob, transitionJobStatus } from '@/lib/db/generation-jobs';
 
-const job = await createGenerationJob({ project_id, mode: 'lifestyle', cost_cents: 250, input_asset_id });
-await transitionJobStatus(job.id, 'running');
-try {
-  await transitionJobStatus(job.id, 'failed', 'Provider timed out after 120 s');
-} catch (error) {
-  if (error instanceof InvalidTransitionError) console.warn(error.code, error.message); // PJ001
-}
+// Run by the worker: priced from generation_modes, retried with backoff, cancelable.
+const job = await createGenerationJob({ project_id, mode: 'lifestyle', provider: 'simulated', params: { duration_ms: 2000 } });
+await cancelGenerationJob(job.id);        // queued: canceled at once; running: the worker stops it
+const again = await retryGenerationJob(job.id); // a new job, retry_of = job.id
+
+// Manual (the test bench): your own cost, moved by hand.
+const manual = await createGenerationJob({ project_id, mode: 'lifestyle', cost_cents: 250 });
+await transitionJobStatus(manual.id, 'running');
+await transitionJobStatus(manual.id, 'failed', 'Provider timed out after 120 s');
 
 // Client component: the same API with a Client suffix
 import { getProjectJobsClient } from '@/lib/db/generation-jobs-client';
@@ -29,12 +31,13 @@ export function TechnicalDocs() {
       <div className="mt-2 max-w-none text-sm leading-6 text-slate-700">
         <Heading>Status workflow</Heading>
         <pre className="overflow-x-auto rounded-md bg-slate-900 p-3 font-mono text-xs text-slate-100">
-          {'queued → running → succeeded\n                  ↘ failed'}
+          {'queued  → running → succeeded | failed\nqueued  → canceled\nrunning → canceled\nrunning → queued     (a retry after a failed attempt, or a lost lease)'}
         </pre>
         <p className="mt-2">
-          <code>succeeded</code> and <code>failed</code> are terminal. The database enforces the workflow for every
-          caller, direct <code>UPDATE</code>s included (SQLSTATE <code>PJ001</code>); failing needs an error message
-          (<code>PJ003</code>). Costs are whole cents and cannot change after creation.
+          <code>succeeded</code>, <code>failed</code> and <code>canceled</code> are terminal. The database enforces the
+          workflow for every caller (SQLSTATE <code>PJ001</code>). Only <code>manual</code> jobs move by hand; the
+          status, attempts, leases, timestamps and cost of the others belong to the worker (<code>PJ009</code>,{' '}
+          <code>PJ010</code>). Every change is recorded in <code>job_events</code>.
         </p>
 
         <Heading>SQL functions</Heading>
@@ -46,7 +49,10 @@ export function TechnicalDocs() {
             <code>get_recent_jobs(job_limit)</code>: the caller&apos;s latest jobs (limit clamped to 1–100).
           </li>
           <li>
-            <code>transition_job_status(job_id, new_status, error)</code>: locks the job, checks the move, returns the row.
+            <code>transition_job_status(job_id, new_status, error)</code>: moves a manual job by hand, returns the row.
+          </li>
+          <li>
+            <code>cancel_generation_job(job_id)</code>, <code>retry_generation_job(job_id)</code>: for your own jobs.
           </li>
           <li>
             View <code>generation_job_summary</code> (<code>security_invoker</code>): totals per user, project and status.
@@ -67,7 +73,8 @@ export function TechnicalDocs() {
           <code>lib/db/generation-jobs.ts</code> (server) and <code>lib/db/generation-jobs-client.ts</code> (browser,{' '}
           <code>Client</code> suffix): <code>getGenerationJobs</code>, <code>getProjectJobs</code>,{' '}
           <code>getJobsByStatus</code>, <code>getGenerationJob</code>, <code>createGenerationJob</code>,{' '}
-          <code>updateGenerationJob</code>, <code>transitionJobStatus</code>, <code>deleteGenerationJob</code>,{' '}
+          <code>updateGenerationJob</code>, <code>transitionJobStatus</code>, <code>cancelGenerationJob</code>,{' '}
+          <code>retryGenerationJob</code>, <code>getJobEvents</code>, <code>getGenerationModes</code>, <code>deleteGenerationJob</code>,{' '}
           <code>getJobStatistics</code>, <code>getRecentJobs</code>, <code>getTotalCosts</code>, plus{' '}
           <code>getProjects</code>, <code>createProject</code>, <code>getProjectAssets</code>, <code>createAsset</code>, and for
           files in Storage <code>uploadAsset</code>, <code>deleteAsset</code>, <code>getAssetThumbnailUrls</code>.

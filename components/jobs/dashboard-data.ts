@@ -1,4 +1,4 @@
-import type { Asset, GenerationJob, JobStatistic, Project } from '@/lib/db/job-types';
+import { ACTIVE_STATUSES, type Asset, type GenerationJob, type GenerationMode, type JobStatistic, type Project } from '@/lib/db/job-types';
 
 /** Everything the dashboard shows; loaded on the server first, then kept current in the browser. */
 export interface DashboardData {
@@ -8,12 +8,20 @@ export interface DashboardData {
   jobs: GenerationJob[];
   nextCursor: string | null;
   statistics: JobStatistic[];
+  /** Enabled modes per provider, with prices (reference data: loaded with the page). */
+  modes: GenerationMode[];
 }
 
 export const JOB_PAGE_SIZE = 10;
 
-/** How often the dashboard re-reads while the tab is visible (Realtime is not part of the local stack). */
+/** How often the dashboard re-reads while the tab is visible (Realtime is not part of the local stack)... */
 export const POLL_INTERVAL_MS = 5_000;
+/** ...and while a job on screen is queued or running, so it moves without a reload. */
+export const ACTIVE_POLL_INTERVAL_MS = 1_000;
+
+export function hasActiveJobs(data: DashboardData): boolean {
+  return data.jobs.some((job) => ACTIVE_STATUSES.includes(job.status));
+}
 
 /** The helpers the dashboard reads with: the server flavour for the first render, the Client one after. */
 export interface DashboardQueries {
@@ -21,16 +29,29 @@ export interface DashboardQueries {
   getJobStatistics(): Promise<JobStatistic[]>;
   getProjectAssets(projectId: string): Promise<Asset[]>;
   getProjectJobs(projectId: string, page: { limit: number }): Promise<{ items: GenerationJob[]; nextCursor: string | null }>;
+  getGenerationModes(): Promise<GenerationMode[]>;
 }
 
-/** Projects and statistics, then the chosen project's assets and first jobs (the first project if it is gone). */
-export async function loadDashboardData(queries: DashboardQueries, projectId: string | null, jobLimit: number): Promise<DashboardData> {
-  const [projects, statistics] = await Promise.all([queries.getProjects(), queries.getJobStatistics()]);
+/**
+ * Projects and statistics, then the chosen project's assets and first jobs (the first project if it is
+ * gone). Modes are reference data: passed in when already known, read otherwise.
+ */
+export async function loadDashboardData(
+  queries: DashboardQueries,
+  projectId: string | null,
+  jobLimit: number,
+  knownModes?: GenerationMode[],
+): Promise<DashboardData> {
+  const [projects, statistics, modes] = await Promise.all([
+    queries.getProjects(),
+    queries.getJobStatistics(),
+    knownModes ?? queries.getGenerationModes(),
+  ]);
   const selectedProjectId = projects.some((p) => p.id === projectId) ? projectId : (projects[0]?.id ?? null);
-  if (!selectedProjectId) return { projects, selectedProjectId, assets: [], jobs: [], nextCursor: null, statistics };
+  if (!selectedProjectId) return { projects, selectedProjectId, assets: [], jobs: [], nextCursor: null, statistics, modes };
   const [assets, page] = await Promise.all([
     queries.getProjectAssets(selectedProjectId),
     queries.getProjectJobs(selectedProjectId, { limit: jobLimit }),
   ]);
-  return { projects, selectedProjectId, assets, jobs: page.items, nextCursor: page.nextCursor, statistics };
+  return { projects, selectedProjectId, assets, jobs: page.items, nextCursor: page.nextCursor, statistics, modes };
 }

@@ -2,49 +2,75 @@
 
 import { Plus } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
-import { costCentsSchema, modeSchema, type Asset, type NewGenerationJob } from '@/lib/db/job-types';
+import { costCentsSchema, modeSchema, type Asset, type GenerationMode, type NewGenerationJob } from '@/lib/db/job-types';
 import { buttonClass, inputClass, labelClass } from '@/components/ui/button-styles';
 import { FieldError } from './field-error';
-import { dollarsToCents } from './format';
+import { dollarsToCents, formatCents } from './format';
 import { Panel } from './panel';
+import { SimulatedOptions, simulatedParams, type SimulatedSettings } from './simulated-options';
 import type { ActionResult } from './use-jobs-dashboard';
 
-/** Common generation modes; "custom" lets any slug through (the database's rule: ^[a-z][a-z0-9_-]*$). */
-const PRESET_MODES = ['studio-white', 'lifestyle', 'background-removal', 'upscale', 'shadow', 'lifecycle-test'] as const;
+/** Providers offered here: a worker runs `simulated` jobs (until the image providers exist); `manual` ones move by hand. */
+const FORM_PROVIDERS = [
+  { value: 'simulated', label: 'Simulated (run by the worker)' },
+  { value: 'manual', label: 'Manual (move it by hand)' },
+] as const;
+type FormProvider = (typeof FORM_PROVIDERS)[number]['value'];
+
+/** Manual jobs take any slug; "custom" lets one through (the database's rule: ^[a-z][a-z0-9_-]*$). */
+const MANUAL_MODES = ['studio-white', 'lifestyle', 'background-removal', 'upscale', 'shadow', 'lifecycle-test'] as const;
 const CUSTOM = '__custom__';
 
 interface JobFormProps {
   projectId: string | null;
   assets: Asset[];
+  /** Enabled modes per provider, with their prices. */
+  modes: GenerationMode[];
   onCreate: (job: NewGenerationJob) => Promise<ActionResult>;
 }
 
-type FieldErrors = Partial<Record<'mode' | 'cost', string>>;
+type FieldErrors = Partial<Record<'mode' | 'cost' | 'duration', string>>;
 
-export function JobForm({ projectId, assets, onCreate }: JobFormProps) {
-  const [preset, setPreset] = useState<string>(PRESET_MODES[0]);
+export function JobForm({ projectId, assets, modes, onCreate }: JobFormProps) {
+  const [provider, setProvider] = useState<FormProvider>('simulated');
+  const [preset, setPreset] = useState<string>(MANUAL_MODES[0]);
   const [customMode, setCustomMode] = useState('');
   const [cost, setCost] = useState('1.00');
+  const [simulated, setSimulated] = useState<SimulatedSettings>({ seconds: '2', outcome: 'succeed' });
   const [assetId, setAssetId] = useState('');
   const [errors, setErrors] = useState<FieldErrors>({});
   const [pending, setPending] = useState(false);
 
-  // The chosen asset may vanish (project switched): fall back to "none" without an effect.
+  const providerModes = modes.filter((mode) => mode.provider === provider);
+  const manual = provider === 'manual';
+  // The chosen mode or asset may vanish (provider or project switched): fall back without an effect.
+  const choices = manual ? [...MANUAL_MODES] : providerModes.map((mode) => mode.mode);
+  const selectedPreset = preset === CUSTOM && manual ? CUSTOM : choices.includes(preset) ? preset : (choices[0] ?? '');
   const selectedAssetId = assets.some((asset) => asset.id === assetId) ? assetId : '';
+  const price = providerModes.find((mode) => mode.mode === selectedPreset)?.price_cents;
 
   async function handleSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     if (!projectId) return;
-    const mode = modeSchema.safeParse(preset === CUSTOM ? customMode : preset);
-    const cents = costCentsSchema.safeParse(dollarsToCents(cost));
+    const mode = modeSchema.safeParse(selectedPreset === CUSTOM ? customMode : selectedPreset);
+    const cents = manual ? costCentsSchema.safeParse(dollarsToCents(cost)) : null;
+    const params = manual ? null : simulatedParams(simulated);
     const next: FieldErrors = {};
     if (!mode.success) next.mode = mode.error.issues[0].message;
-    if (!cents.success) next.cost = 'Enter an amount in dollars with at most 2 decimals, e.g. 2.50';
+    if (cents && !cents.success) next.cost = 'Enter an amount in dollars with at most 2 decimals, e.g. 2.50';
+    if (params && !params.ok) next.duration = params.error;
     setErrors(next);
-    if (!mode.success || !cents.success) return;
+    if (Object.keys(next).length > 0 || !mode.success) return;
 
     setPending(true);
-    await onCreate({ project_id: projectId, mode: mode.data, cost_cents: cents.data, input_asset_id: selectedAssetId || null });
+    await onCreate({
+      project_id: projectId,
+      mode: mode.data,
+      provider,
+      input_asset_id: selectedAssetId || null,
+      ...(cents?.success ? { cost_cents: cents.data } : {}),
+      ...(params?.ok ? { params: params.value } : {}),
+    });
     setPending(false);
   }
 
@@ -52,19 +78,36 @@ export function JobForm({ projectId, assets, onCreate }: JobFormProps) {
     <Panel titleId="new-job-heading" title="New job">
       <form onSubmit={handleSubmit} className="space-y-3" noValidate>
         <div className="space-y-1">
+          <label htmlFor="job-provider" className={labelClass}>
+            Provider
+          </label>
+          <select id="job-provider" value={provider} onChange={(event) => setProvider(event.target.value as FormProvider)} className={inputClass} disabled={!projectId}>
+            {FORM_PROVIDERS.map((option) => (
+              <option key={option.value} value={option.value}>
+                {option.label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="space-y-1">
           <label htmlFor="job-mode" className={labelClass}>
             Mode
           </label>
-          <select id="job-mode" value={preset} onChange={(event) => setPreset(event.target.value)} className={inputClass} disabled={!projectId}>
-            {PRESET_MODES.map((mode) => (
+          <select id="job-mode" value={selectedPreset} onChange={(event) => setPreset(event.target.value)} className={inputClass} disabled={!projectId}>
+            {choices.map((mode) => (
               <option key={mode} value={mode}>
                 {mode}
               </option>
             ))}
-            <option value={CUSTOM}>Custom…</option>
+            {manual && <option value={CUSTOM}>Custom…</option>}
           </select>
+          {!manual && price !== undefined && (
+            <p className="text-xs text-slate-600" data-testid="job-price">
+              Price {formatCents(price)}: the worker reports the final cost.
+            </p>
+          )}
         </div>
-        {preset === CUSTOM && (
+        {selectedPreset === CUSTOM && (
           <div className="space-y-1">
             <label htmlFor="job-custom-mode" className={labelClass}>
               Custom mode
@@ -85,25 +128,29 @@ export function JobForm({ projectId, assets, onCreate }: JobFormProps) {
             <FieldError id="job-mode-error" message={errors.mode} />
           </div>
         )}
-        <div className="space-y-1">
-          <label htmlFor="job-cost" className={labelClass}>
-            Cost (USD)
-          </label>
-          <input
-            id="job-cost"
-            inputMode="decimal"
-            value={cost}
-            onChange={(event) => setCost(event.target.value)}
-            aria-invalid={errors.cost ? true : undefined}
-            aria-describedby={`job-cost-hint${errors.cost ? ' job-cost-error' : ''}`}
-            className={inputClass}
-            disabled={!projectId}
-          />
-          <p id="job-cost-hint" className="text-xs text-slate-600">
-            Stored in cents: 2.50 is saved as 250.
-          </p>
-          <FieldError id="job-cost-error" message={errors.cost} />
-        </div>
+        {manual ? (
+          <div className="space-y-1">
+            <label htmlFor="job-cost" className={labelClass}>
+              Cost (USD)
+            </label>
+            <input
+              id="job-cost"
+              inputMode="decimal"
+              value={cost}
+              onChange={(event) => setCost(event.target.value)}
+              aria-invalid={errors.cost ? true : undefined}
+              aria-describedby={`job-cost-hint${errors.cost ? ' job-cost-error' : ''}`}
+              className={inputClass}
+              disabled={!projectId}
+            />
+            <p id="job-cost-hint" className="text-xs text-slate-600">
+              Stored in cents: 2.50 is saved as 250.
+            </p>
+            <FieldError id="job-cost-error" message={errors.cost} />
+          </div>
+        ) : (
+          <SimulatedOptions value={simulated} onChange={setSimulated} error={errors.duration} disabled={!projectId} />
+        )}
         <div className="space-y-1">
           <label htmlFor="job-asset" className={labelClass}>
             Input asset (optional)
@@ -117,7 +164,7 @@ export function JobForm({ projectId, assets, onCreate }: JobFormProps) {
             ))}
           </select>
         </div>
-        <button type="submit" disabled={!projectId || pending} className={buttonClass('primary', 'w-full')}>
+        <button type="submit" disabled={!projectId || pending || choices.length === 0} className={buttonClass('primary', 'w-full')}>
           <Plus aria-hidden="true" className="size-4" />
           {pending ? 'Queueing…' : 'Queue job'}
         </button>

@@ -13,10 +13,12 @@ interface JobListProps {
   loadingMore: boolean;
   onLoadMore: () => void;
   onTransition: (job: GenerationJob, status: JobStatus, error?: string) => Promise<unknown>;
+  onCancel: (job: GenerationJob) => Promise<unknown>;
+  onRetry: (job: GenerationJob) => Promise<unknown>;
   onDelete: (job: GenerationJob) => Promise<unknown>;
 }
 
-export function JobList({ projectName, jobs, assets, hasMore, loading, loadingMore, onLoadMore, onTransition, onDelete }: JobListProps) {
+export function JobList({ projectName, jobs, assets, hasMore, loading, loadingMore, onLoadMore, ...actions }: JobListProps) {
   return (
     <Panel titleId="jobs-heading" title={projectName ? `Jobs in ${projectName}` : 'Jobs'}>
       <div aria-busy={loading}>
@@ -33,7 +35,7 @@ export function JobList({ projectName, jobs, assets, hasMore, loading, loadingMo
           <ul aria-label="Generation jobs" className="divide-y divide-slate-100">
             {jobs.map((job) => (
               <li key={job.id}>
-                <JobCard job={job} assets={assets} onTransition={onTransition} onDelete={onDelete} />
+                <JobCard job={job} assets={assets} {...actions} />
               </li>
             ))}
           </ul>

@@ -1,4 +1,4 @@
-import { CheckCircle2, CircleDashed, Clock, XCircle, type LucideIcon } from 'lucide-react';
+import { Ban, CheckCircle2, CircleDashed, Clock, XCircle, type LucideIcon } from 'lucide-react';
 import type { JobStatus } from '@/lib/db/job-types';
 
 const LOOK: Record<JobStatus, { label: string; icon: LucideIcon; className: string }> = {
@@ -6,6 +6,7 @@ const LOOK: Record<JobStatus, { label: string; icon: LucideIcon; className: stri
   running: { label: 'Running', icon: CircleDashed, className: 'bg-sky-50 text-sky-900 ring-sky-300' },
   succeeded: { label: 'Succeeded', icon: CheckCircle2, className: 'bg-emerald-50 text-emerald-900 ring-emerald-300' },
   failed: { label: 'Failed', icon: XCircle, className: 'bg-red-50 text-red-900 ring-red-300' },
+  canceled: { label: 'Canceled', icon: Ban, className: 'bg-slate-100 text-slate-800 ring-slate-300' },
 };
 
 /** Status as icon + word (never color alone). */

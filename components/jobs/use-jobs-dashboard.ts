@@ -3,19 +3,22 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { toast } from 'sonner';
 import {
+  cancelGenerationJobClient,
   createGenerationJobClient,
   createProjectClient,
   deleteAssetClient,
   deleteGenerationJobClient,
+  getGenerationModesClient,
   getJobStatisticsClient,
   getProjectAssetsClient,
   getProjectJobsClient,
   getProjectsClient,
+  retryGenerationJobClient,
   transitionJobStatusClient,
   uploadAssetClient,
 } from '@/lib/db/generation-jobs-client';
 import type { Asset, GenerationJob, JobStatus, NewGenerationJob } from '@/lib/db/job-types';
-import { JOB_PAGE_SIZE, loadDashboardData, POLL_INTERVAL_MS, type DashboardData } from './dashboard-data';
+import { ACTIVE_POLL_INTERVAL_MS, hasActiveJobs, JOB_PAGE_SIZE, loadDashboardData, POLL_INTERVAL_MS, type DashboardData } from './dashboard-data';
 import { errorMessage, toastError } from './report-error';
 
 /** An action's outcome for the form that started it (the toast is already shown). */
@@ -26,11 +29,13 @@ const clientQueries = {
   getJobStatistics: getJobStatisticsClient,
   getProjectAssets: getProjectAssetsClient,
   getProjectJobs: getProjectJobsClient,
+  getGenerationModes: getGenerationModesClient,
 };
 
 /**
  * The dashboard's data and actions. Every action refreshes everything afterwards, and a poll re-reads
- * while the tab is visible, so other tabs' and workers' changes show up without a reload.
+ * while the tab is visible (every second while a job on screen is queued or running), so the worker's
+ * and other tabs' changes show up without a reload.
  */
 export function useJobsDashboard(initialData: DashboardData, initialError: string | null) {
   const [data, setData] = useState(initialData);
@@ -55,7 +60,7 @@ export function useJobsDashboard(initialData: DashboardData, initialError: strin
     const limit = target === current.selectedProjectId ? Math.min(100, Math.max(JOB_PAGE_SIZE, current.jobs.length)) : JOB_PAGE_SIZE;
     inFlight.current = true;
     try {
-      const next = await loadDashboardData(clientQueries, target, limit);
+      const next = await loadDashboardData(clientQueries, target, limit, current.modes.length > 0 ? current.modes : undefined);
       if (seq !== loadSeq.current) return;
       dataRef.current = next;
       setData(next);
@@ -68,17 +73,18 @@ export function useJobsDashboard(initialData: DashboardData, initialError: strin
     }
   }, []);
 
+  const active = hasActiveJobs(data);
   useEffect(() => {
     const tick = () => {
       if (document.visibilityState === 'visible' && !inFlight.current) void refresh();
     };
-    const timer = window.setInterval(tick, POLL_INTERVAL_MS);
+    const timer = window.setInterval(tick, active ? ACTIVE_POLL_INTERVAL_MS : POLL_INTERVAL_MS);
     document.addEventListener('visibilitychange', tick);
     return () => {
       window.clearInterval(timer);
       document.removeEventListener('visibilitychange', tick);
     };
-  }, [refresh]);
+  }, [refresh, active]);
 
   const run = useCallback(
     async (failure: string, action: () => Promise<string>): Promise<ActionResult> => {
@@ -154,6 +160,24 @@ export function useJobsDashboard(initialData: DashboardData, initialError: strin
     [run],
   );
 
+  const cancelJob = useCallback(
+    (job: GenerationJob) =>
+      run(`Could not cancel job “${job.mode}”`, async () => {
+        const updated = await cancelGenerationJobClient(job.id);
+        return updated.status === 'canceled' ? `Job “${updated.mode}” canceled` : `Cancel of job “${updated.mode}” requested: the worker stops it`;
+      }),
+    [run],
+  );
+
+  const retryJob = useCallback(
+    (job: GenerationJob) =>
+      run(`Could not retry job “${job.mode}”`, async () => {
+        const retry = await retryGenerationJobClient(job.id);
+        return `Job “${retry.mode}” queued again`;
+      }),
+    [run],
+  );
+
   const deleteJob = useCallback(
     (job: GenerationJob) =>
       run(`Could not delete job “${job.mode}”`, async () => {
@@ -197,6 +221,8 @@ export function useJobsDashboard(initialData: DashboardData, initialError: strin
     deleteAsset,
     createJob,
     transition,
+    cancelJob,
+    retryJob,
     deleteJob,
     loadMore,
   };

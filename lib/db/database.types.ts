@@ -67,37 +67,85 @@ export type Database = {
       }
       generation_jobs: {
         Row: {
+          attempts: number
+          cancel_requested_at: string | null
           cost_cents: number
           created_at: string
           error_message: string | null
+          finished_at: string | null
           id: string
+          idempotency_key: string | null
           input_asset_id: string | null
+          last_error: string | null
+          lease_token: number | null
+          locked_by: string | null
+          locked_until: string | null
+          max_attempts: number
           mode: string
+          output_asset_id: string | null
+          params: NonNullable<Json>
+          priority: number
           project_id: string
+          provider: string
+          retry_of: string | null
+          run_at: string
+          started_at: string | null
           status: string
           updated_at: string
           user_id: string
         }
         Insert: {
+          attempts?: number
+          cancel_requested_at?: string | null
           cost_cents?: number
           created_at?: string
           error_message?: string | null
+          finished_at?: string | null
           id?: string
+          idempotency_key?: string | null
           input_asset_id?: string | null
+          last_error?: string | null
+          lease_token?: number | null
+          locked_by?: string | null
+          locked_until?: string | null
+          max_attempts?: number
           mode: string
+          output_asset_id?: string | null
+          params?: NonNullable<Json>
+          priority?: number
           project_id: string
+          provider?: string
+          retry_of?: string | null
+          run_at?: string
+          started_at?: string | null
           status?: string
           updated_at?: string
           user_id?: string
         }
         Update: {
+          attempts?: number
+          cancel_requested_at?: string | null
           cost_cents?: number
           created_at?: string
           error_message?: string | null
+          finished_at?: string | null
           id?: string
+          idempotency_key?: string | null
           input_asset_id?: string | null
+          last_error?: string | null
+          lease_token?: number | null
+          locked_by?: string | null
+          locked_until?: string | null
+          max_attempts?: number
           mode?: string
+          output_asset_id?: string | null
+          params?: NonNullable<Json>
+          priority?: number
           project_id?: string
+          provider?: string
+          retry_of?: string | null
+          run_at?: string
+          started_at?: string | null
           status?: string
           updated_at?: string
           user_id?: string
@@ -111,13 +159,117 @@ export type Database = {
             referencedColumns: ["id", "project_id", "user_id"]
           },
           {
+            foreignKeyName: "generation_jobs_output_asset_id_fkey"
+            columns: ["output_asset_id", "project_id", "user_id"]
+            isOneToOne: false
+            referencedRelation: "assets"
+            referencedColumns: ["id", "project_id", "user_id"]
+          },
+          {
             foreignKeyName: "generation_jobs_project_id_fkey"
             columns: ["project_id", "user_id"]
             isOneToOne: false
             referencedRelation: "projects"
             referencedColumns: ["id", "user_id"]
           },
+          {
+            foreignKeyName: "generation_jobs_retry_of_fkey"
+            columns: ["retry_of"]
+            isOneToOne: false
+            referencedRelation: "generation_jobs"
+            referencedColumns: ["id"]
+          },
         ]
+      }
+      generation_modes: {
+        Row: {
+          created_at: string
+          description: string
+          enabled: boolean
+          max_attempts: number
+          mode: string
+          price_cents: number
+          provider: string
+          timeout_seconds: number
+          updated_at: string
+        }
+        Insert: {
+          created_at?: string
+          description: string
+          enabled?: boolean
+          max_attempts: number
+          mode: string
+          price_cents: number
+          provider: string
+          timeout_seconds: number
+          updated_at?: string
+        }
+        Update: {
+          created_at?: string
+          description?: string
+          enabled?: boolean
+          max_attempts?: number
+          mode?: string
+          price_cents?: number
+          provider?: string
+          timeout_seconds?: number
+          updated_at?: string
+        }
+        Relationships: []
+      }
+      job_events: {
+        Row: {
+          actor: string
+          attempt: number
+          cost_cents: number
+          created_at: string
+          details: NonNullable<Json>
+          error: string | null
+          event: string
+          from_status: string | null
+          id: number
+          job_id: string
+          mode: string
+          project_id: string
+          provider: string
+          to_status: string | null
+          user_id: string
+        }
+        Insert: {
+          actor: string
+          attempt: number
+          cost_cents: number
+          created_at?: string
+          details?: NonNullable<Json>
+          error?: string | null
+          event: string
+          from_status?: string | null
+          id?: never
+          job_id: string
+          mode: string
+          project_id: string
+          provider: string
+          to_status?: string | null
+          user_id: string
+        }
+        Update: {
+          actor?: string
+          attempt?: number
+          cost_cents?: number
+          created_at?: string
+          details?: NonNullable<Json>
+          error?: string | null
+          event?: string
+          from_status?: string | null
+          id?: never
+          job_id?: string
+          mode?: string
+          project_id?: string
+          provider?: string
+          to_status?: string | null
+          user_id?: string
+        }
+        Relationships: []
       }
       job_status_transitions: {
         Row: {
@@ -206,6 +358,24 @@ export type Database = {
           total_cost_cents: number | null
           user_id: string | null
         }
+        Insert: {
+          avg_cost_cents?: number | null
+          job_count?: number | null
+          last_created_at?: string | null
+          project_id?: string | null
+          status?: string | null
+          total_cost_cents?: number | null
+          user_id?: string | null
+        }
+        Update: {
+          avg_cost_cents?: number | null
+          job_count?: number | null
+          last_created_at?: string | null
+          project_id?: string | null
+          status?: string | null
+          total_cost_cents?: number | null
+          user_id?: string | null
+        }
         Relationships: [
           {
             foreignKeyName: "generation_jobs_project_id_fkey"
@@ -218,6 +388,43 @@ export type Database = {
       }
     }
     Functions: {
+      cancel_generation_job: {
+        Args: { job_id: string }
+        Returns: {
+          attempts: number
+          cancel_requested_at: string | null
+          cost_cents: number
+          created_at: string
+          error_message: string | null
+          finished_at: string | null
+          id: string
+          idempotency_key: string | null
+          input_asset_id: string | null
+          last_error: string | null
+          lease_token: number | null
+          locked_by: string | null
+          locked_until: string | null
+          max_attempts: number
+          mode: string
+          output_asset_id: string | null
+          params: NonNullable<Json>
+          priority: number
+          project_id: string
+          provider: string
+          retry_of: string | null
+          run_at: string
+          started_at: string | null
+          status: string
+          updated_at: string
+          user_id: string
+        }
+        SetofOptions: {
+          from: "*"
+          to: "generation_jobs"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
       get_job_statistics: {
         Args: Record<PropertyKey, never>
         Returns: {
@@ -230,13 +437,29 @@ export type Database = {
       get_recent_jobs: {
         Args: { job_limit?: number }
         Returns: {
+          attempts: number
+          cancel_requested_at: string | null
           cost_cents: number
           created_at: string
           error_message: string | null
+          finished_at: string | null
           id: string
+          idempotency_key: string | null
           input_asset_id: string | null
+          last_error: string | null
+          lease_token: number | null
+          locked_by: string | null
+          locked_until: string | null
+          max_attempts: number
           mode: string
+          output_asset_id: string | null
+          params: NonNullable<Json>
+          priority: number
           project_id: string
+          provider: string
+          retry_of: string | null
+          run_at: string
+          started_at: string | null
           status: string
           updated_at: string
           user_id: string
@@ -248,16 +471,71 @@ export type Database = {
           isSetofReturn: true
         }
       }
-      transition_job_status: {
-        Args: { error?: string; job_id: string; new_status: string }
+      has_visible_text: { Args: { value: string }; Returns: boolean }
+      job_event_actor: { Args: Record<PropertyKey, never>; Returns: string }
+      retry_generation_job: {
+        Args: { job_id: string }
         Returns: {
+          attempts: number
+          cancel_requested_at: string | null
           cost_cents: number
           created_at: string
           error_message: string | null
+          finished_at: string | null
           id: string
+          idempotency_key: string | null
           input_asset_id: string | null
+          last_error: string | null
+          lease_token: number | null
+          locked_by: string | null
+          locked_until: string | null
+          max_attempts: number
           mode: string
+          output_asset_id: string | null
+          params: NonNullable<Json>
+          priority: number
           project_id: string
+          provider: string
+          retry_of: string | null
+          run_at: string
+          started_at: string | null
+          status: string
+          updated_at: string
+          user_id: string
+        }
+        SetofOptions: {
+          from: "*"
+          to: "generation_jobs"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
+      transition_job_status: {
+        Args: { error?: string; job_id: string; new_status: string }
+        Returns: {
+          attempts: number
+          cancel_requested_at: string | null
+          cost_cents: number
+          created_at: string
+          error_message: string | null
+          finished_at: string | null
+          id: string
+          idempotency_key: string | null
+          input_asset_id: string | null
+          last_error: string | null
+          lease_token: number | null
+          locked_by: string | null
+          locked_until: string | null
+          max_attempts: number
+          mode: string
+          output_asset_id: string | null
+          params: NonNullable<Json>
+          priority: number
+          project_id: string
+          provider: string
+          retry_of: string | null
+          run_at: string
+          started_at: string | null
           status: string
           updated_at: string
           user_id: string

@@ -77,7 +77,12 @@ const BY_CODE: Record<string, ErrorClass> = {
   PJ005: ValidationError,
   PJ006: ValidationError,
   PJ007: ValidationError,
+  PJ009: ForbiddenError, // a non-manual job moved by hand
+  PJ010: ForbiddenError, // a column the job system owns
+  PJ011: ValidationError, // mode not available for the provider
+  PJ012: InvalidTransitionError, // delete of a job still queued or running
   '22P02': ValidationError, // invalid text representation (e.g. a malformed uuid)
+  '23505': ValidationError, // a repeated idempotency key
   '23502': ValidationError,
   '23514': ValidationError,
   '23503': ForbiddenError, // composite ownership keys: not your project/asset

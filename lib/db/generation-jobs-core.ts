@@ -1,6 +1,8 @@
 import type { DbClient } from './client-binding';
 import { DatabaseError, NotFoundError, ValidationError } from './errors';
 import {
+  JOB_EVENTS,
+  JOB_PROVIDERS,
   JOB_STATUSES,
   jobStatusSchema,
   newGenerationJobSchema,
@@ -10,6 +12,9 @@ import {
   updateGenerationJobSchema,
   uuidSchema,
   type GenerationJob,
+  type GenerationMode,
+  type JobEvent,
+  type JobProvider,
   type JobStatistic,
   type JobStatus,
   type NewGenerationJob,
@@ -25,13 +30,25 @@ import { parseInput, unwrap } from './query-result';
  * client (server with the request's cookies, or browser) is the caller's choice, RLS does the rest.
  */
 
-const JOB_COLUMNS = 'id, user_id, project_id, input_asset_id, mode, status, cost_cents, error_message, created_at, updated_at';
+// One literal (not concatenated): supabase-js infers the row type from it.
+const JOB_COLUMNS =
+  'id, user_id, project_id, input_asset_id, mode, status, cost_cents, error_message, created_at, updated_at, provider, params, attempts, max_attempts, run_at, priority, locked_by, locked_until, lease_token, started_at, finished_at, last_error, cancel_requested_at, output_asset_id, retry_of, idempotency_key';
+
+const EVENT_COLUMNS = 'id, job_id, user_id, project_id, mode, provider, event, from_status, to_status, attempt, actor, error, cost_cents, created_at, details';
+
+function narrow<T extends readonly string[]>(values: T, value: string, what: string): T[number] {
+  if (!values.includes(value)) {
+    throw new DatabaseError(`unknown ${what} "${value}": update lib/db/job-types.ts after the migration that added it`);
+  }
+  return value as T[number];
+}
 
 function withStatus<T extends { status: string }>(row: T): Omit<T, 'status'> & { status: JobStatus } {
-  if (!(JOB_STATUSES as readonly string[]).includes(row.status)) {
-    throw new DatabaseError(`unknown job status "${row.status}": update lib/db/job-types.ts after the migration that added it`);
-  }
-  return row as Omit<T, 'status'> & { status: JobStatus };
+  return { ...row, status: narrow(JOB_STATUSES, row.status, 'job status') };
+}
+
+function asJob<T extends { status: string; provider: string }>(row: T): Omit<T, 'status' | 'provider'> & { status: JobStatus; provider: JobProvider } {
+  return { ...row, status: narrow(JOB_STATUSES, row.status, 'job status'), provider: narrow(JOB_PROVIDERS, row.provider, 'job provider') };
 }
 
 // base64url without Node's Buffer: the browser bundle has no Buffer with that encoding.
@@ -84,7 +101,7 @@ async function listJobs(
     const [createdAt, id] = decodeCursor(cursor);
     query = query.or(`created_at.lt."${createdAt}",and(created_at.eq."${createdAt}",id.lt.${id})`);
   }
-  const rows = unwrap(await query).map(withStatus);
+  const rows = unwrap(await query).map(asJob);
   const items = rows.slice(0, limit);
   return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1]) : null };
 }
@@ -109,13 +126,16 @@ export async function getGenerationJob(client: DbClient, id: string): Promise<Ge
   const jobId = parseInput(uuidSchema, id, 'job id');
   const row = unwrap(await client.from('generation_jobs').select(JOB_COLUMNS).eq('id', jobId).maybeSingle());
   if (!row) throw new NotFoundError(`generation job ${jobId} not found`);
-  return withStatus(row);
+  return asJob(row);
 }
 
-/** Queues a job in one of the caller's projects (and optionally an input asset of that project). */
+/**
+ * Queues a job in one of the caller's projects (and optionally an input asset of that project). Without a
+ * provider the database's default (`local`) runs it; with a cost and no provider it is a manual job.
+ */
 export async function createGenerationJob(client: DbClient, data: NewGenerationJob): Promise<GenerationJob> {
   const input = parseInput(newGenerationJobSchema, data, 'new generation job');
-  return withStatus(unwrap(await client.from('generation_jobs').insert(input).select(JOB_COLUMNS).single()));
+  return asJob(unwrap(await client.from('generation_jobs').insert(input).select(JOB_COLUMNS).single()));
 }
 
 /** Edits mode, project or input asset of a queued job (the database refuses anything else). */
@@ -124,10 +144,10 @@ export async function updateGenerationJob(client: DbClient, id: string, updates:
   const changes = parseInput(updateGenerationJobSchema, updates, 'job update');
   const row = unwrap(await client.from('generation_jobs').update(changes).eq('id', jobId).select(JOB_COLUMNS).maybeSingle());
   if (!row) throw new NotFoundError(`generation job ${jobId} not found`);
-  return withStatus(row);
+  return asJob(row);
 }
 
-/** Moves a job along queued → running → succeeded | failed; `error` is required when failing. */
+/** Moves a manual job along its workflow by hand; `error` is required when failing (other providers: PJ009). */
 export async function transitionJobStatus(client: DbClient, id: string, status: JobStatus, error?: string): Promise<GenerationJob> {
   const input = parseInput(transitionSchema, { id, status, error }, 'status transition');
   // transition_job_status returns one row (not a set): PostgREST answers with the object itself.
@@ -138,7 +158,41 @@ export async function transitionJobStatus(client: DbClient, id: string, status: 
       ...(input.error ? { error: input.error } : {}),
     }),
   );
-  return withStatus(row);
+  return asJob(row);
+}
+
+/**
+ * Cancels one of the caller's jobs: a queued (or manual running) job at once; a running one is asked to
+ * stop and the worker acknowledges within one heartbeat (the returned row has cancel_requested_at set).
+ */
+export async function cancelGenerationJob(client: DbClient, id: string): Promise<GenerationJob> {
+  const jobId = parseInput(uuidSchema, id, 'job id');
+  return asJob(unwrap(await client.rpc('cancel_generation_job', { job_id: jobId })));
+}
+
+/** Queues a new job with the inputs of one of the caller's failed or canceled jobs (its retry_of). */
+export async function retryGenerationJob(client: DbClient, id: string): Promise<GenerationJob> {
+  const jobId = parseInput(uuidSchema, id, 'job id');
+  return asJob(unwrap(await client.rpc('retry_generation_job', { job_id: jobId })));
+}
+
+/** The history of one of the caller's jobs, oldest first (at most 200 events). */
+export async function getJobEvents(client: DbClient, jobId: string): Promise<JobEvent[]> {
+  const id = parseInput(uuidSchema, jobId, 'job id');
+  const rows = unwrap(await client.from('job_events').select(EVENT_COLUMNS).eq('job_id', id).order('id').limit(200));
+  return rows.map((row) => ({ ...row, event: narrow(JOB_EVENTS, row.event, 'job event') }));
+}
+
+/** The enabled modes of each provider, with their prices (public.generation_modes). */
+export async function getGenerationModes(client: DbClient): Promise<GenerationMode[]> {
+  return unwrap(
+    await client
+      .from('generation_modes')
+      .select('mode, provider, description, price_cents, timeout_seconds, max_attempts, enabled, created_at, updated_at')
+      .eq('enabled', true)
+      .order('provider')
+      .order('mode'),
+  );
 }
 
 /** Deletes one of the caller's jobs; NotFoundError when there was none to delete. */
@@ -156,7 +210,7 @@ export async function getJobStatistics(client: DbClient): Promise<JobStatistic[]
 /** The caller's latest jobs (1 to 100). */
 export async function getRecentJobs(client: DbClient, limit = 10): Promise<RecentJob[]> {
   const jobLimit = parseInput(recentLimitSchema, limit, 'limit');
-  return unwrap(await client.rpc('get_recent_jobs', { job_limit: jobLimit })).map(withStatus);
+  return unwrap(await client.rpc('get_recent_jobs', { job_limit: jobLimit })).map(asJob);
 }
 
 /** Sum of cost_cents over all of the caller's jobs. */
@@ -173,6 +227,10 @@ export const generationJobQueries = {
   createGenerationJob,
   updateGenerationJob,
   transitionJobStatus,
+  cancelGenerationJob,
+  retryGenerationJob,
+  getJobEvents,
+  getGenerationModes,
   deleteGenerationJob,
   getJobStatistics,
   getRecentJobs,

@@ -21,7 +21,9 @@ export const getGenerationJob = cache(jobs.getGenerationJob);
 export const getJobStatistics = cache(jobs.getJobStatistics);
 export const getRecentJobs = cache(jobs.getRecentJobs);
 export const getTotalCosts = cache(jobs.getTotalCosts);
-export const { createGenerationJob, updateGenerationJob, transitionJobStatus, deleteGenerationJob } = jobs;
+export const getJobEvents = cache(jobs.getJobEvents);
+export const getGenerationModes = cache(jobs.getGenerationModes);
+export const { createGenerationJob, updateGenerationJob, transitionJobStatus, cancelGenerationJob, retryGenerationJob, deleteGenerationJob } = jobs;
 
 export const getProjects = cache(projects.getProjects);
 export const getProjectAssets = cache(projects.getProjectAssets);

@@ -100,6 +100,7 @@ test('the dashboard picks up changes made elsewhere without a reload (polling)',
 test('a job with an invalid custom mode is refused before any request', async ({ page }) => {
   await signUp(page);
   await createProject(page, 'Validation');
+  await page.getByLabel('Provider', { exact: true }).selectOption('manual'); // any slug is a manual job's mode
   await page.getByLabel('Mode', { exact: true }).selectOption('__custom__');
   await page.getByLabel('Custom mode').fill('Hero Banner');
   await page.getByRole('button', { name: 'Queue job' }).click();

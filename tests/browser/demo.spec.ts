@@ -10,10 +10,10 @@ test('the seeded demo user sees a populated dashboard', async ({ page }) => {
   await expect(page).toHaveURL(/\/jobs-test$/);
 
   // Statistics cover all projects: jobs in every status.
-  for (const status of ['queued', 'running', 'succeeded', 'failed']) {
+  for (const status of ['queued', 'running', 'succeeded', 'failed', 'canceled']) {
     await expect(statisticsRow(page, status).locator('td').first()).not.toHaveText('0');
   }
-  await expect(page.getByTestId('total-jobs')).toHaveText('10');
+  await expect(page.getByTestId('total-jobs')).toHaveText('11');
 
   const projects = page.getByLabel('Selected project', { exact: true });
   await expect(projects.locator('option')).toHaveText(['Ceramic mug catalogue', 'Spring sneaker launch']);

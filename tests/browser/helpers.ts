@@ -58,7 +58,20 @@ export async function uploadPhoto(page: Page, file: { name: string; buffer: Buff
   await expect(page.getByRole('list', { name: 'Assets of the selected project' })).toContainText(file.name);
 }
 
-export async function createJob(page: Page, job: { mode: string; dollars: string; asset?: string }): Promise<void> {
+export interface JobInput {
+  mode: string;
+  /** A manual job's cost; giving one makes the job manual unless `provider` says otherwise. */
+  dollars?: string;
+  asset?: string;
+  provider?: 'manual' | 'simulated';
+  /** Simulated jobs: how long an attempt takes, and how it ends. */
+  seconds?: string;
+  outcome?: 'succeed' | 'fail-permanent' | 'fail-retryable';
+}
+
+export async function createJob(page: Page, job: JobInput): Promise<void> {
+  const provider = job.provider ?? (job.dollars !== undefined ? 'manual' : 'simulated');
+  await page.getByLabel('Provider', { exact: true }).selectOption(provider);
   const modeSelect = page.getByLabel('Mode', { exact: true });
   if ((await modeSelect.locator(`option[value="${job.mode}"]`).count()) > 0) {
     await modeSelect.selectOption(job.mode);
@@ -66,10 +79,15 @@ export async function createJob(page: Page, job: { mode: string; dollars: string
     await modeSelect.selectOption('__custom__');
     await page.getByLabel('Custom mode').fill(job.mode);
   }
-  await page.getByLabel('Cost (USD)').fill(job.dollars);
+  if (provider === 'manual') {
+    await page.getByLabel('Cost (USD)').fill(job.dollars ?? '1.00');
+  } else {
+    await page.getByLabel('Duration (seconds)').fill(job.seconds ?? '1');
+    await page.getByLabel('Outcome', { exact: true }).selectOption(job.outcome ?? 'succeed');
+  }
   await page.getByLabel('Input asset (optional)').selectOption(job.asset ? { label: job.asset } : { value: '' });
   await page.getByRole('button', { name: 'Queue job' }).click();
-  await expect(jobCard(page, job.mode)).toBeVisible();
+  await expect(jobCard(page, job.mode).first()).toBeVisible();
 }
 
 /** The job card of one mode (tests give each job a distinct mode). */

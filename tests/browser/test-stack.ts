@@ -1,12 +1,13 @@
 /**
- * The throwaway local stack behind a browser-test run (own data folder and ports, seeded), and the
- * environment that points the app at it. Never touches the developer's stack or data.
+ * The throwaway local stack behind a browser-test run (own data folder and ports, seeded), a job worker on
+ * it, and the environment that points the app at it. Never touches the developer's stack or data.
  *
  * The stack runs from a copy of `supabase/` with the switches a hosted project has on: email
  * confirmation (so sign-ups go through the inbox and /auth/confirm) and TOTP MFA, and with the
  * per-client rate limits out of the way (every browser request reaches Auth from the one Next.js
  * server). The repository's config.toml keeps the CLI's defaults for `npm run dev`.
  */
+import { spawn } from 'node:child_process';
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, stringify } from 'smol-toml';
@@ -20,7 +21,7 @@ export const NEXT_BIN = path.join(REPO_ROOT, 'node_modules', 'next', 'dist', 'bi
 export interface BrowserTestStack {
   /** The app's environment: Supabase URL and keys of the throwaway stack. */
   env: NodeJS.ProcessEnv;
-  /** Stops the stack, deletes its data and exits the process with `code`. */
+  /** Stops the worker and the stack, deletes its data and exits the process with `code`. */
   shutdown(code: number): Promise<never>;
 }
 
@@ -56,6 +57,13 @@ export async function startBrowserTestStack(prefix: string): Promise<BrowserTest
     },
     { ephemeral: true },
   );
+  // The worker runs simulated jobs; quick heartbeats so cancel requests land within a second.
+  const worker = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'worker', 'main.ts')], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, DATABASE_URL: stack.info.dbUrl, WORKER_LEASE_SECONDS: '3', WORKER_POLL_INTERVAL_MS: '500', LOG_LEVEL: 'warn' },
+    stdio: 'inherit',
+  });
+  const workerExited = new Promise((resolve) => worker.on('exit', resolve));
   return {
     env: {
       ...process.env,
@@ -65,6 +73,8 @@ export async function startBrowserTestStack(prefix: string): Promise<BrowserTest
       NEXT_TELEMETRY_DISABLED: '1',
     },
     async shutdown(code) {
+      worker.kill('SIGTERM');
+      await workerExited;
       await stack.stop().catch(() => undefined);
       rmSync(dataDir, { recursive: true, force: true });
       process.exit(code);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asRole, user } from '../support/as-role.ts';
+import { asRole, serviceRole, sqlError, user } from '../support/as-role.ts';
 import { createTestDatabase, type TestDatabase } from '../support/cluster.ts';
 import { createAsset, createJob, createOwner, JOB_STATUSES } from '../support/job-fixtures.ts';
 
@@ -28,7 +28,7 @@ describe('delete rules', () => {
       expect(await count(table, 'user_id', gone.userId)).toBe(0);
       expect(await count(table, 'user_id', kept.userId)).toBeGreaterThan(0);
     }
-    expect(await count('generation_jobs', 'user_id', kept.userId)).toBe(4);
+    expect(await count('generation_jobs', 'user_id', kept.userId)).toBe(JOB_STATUSES.length);
   });
 
   it('deleting a project (as its owner) cascades to its assets and its jobs in every status', async () => {
@@ -64,5 +64,45 @@ describe('delete rules', () => {
     const id = await createJob(db.sql, { userId: owner.userId, projectId: owner.projectId, inputAssetId: owner.assetId, status: 'succeeded' });
     const error = await asRole(db.sql, user(owner.userId), (tx) => tx`update public.generation_jobs set input_asset_id = null where id = ${id}`).catch((e) => e);
     expect(error.code).toBe('PJ006');
+  });
+
+  it('a job run by a provider is deleted only once finished (PJ012), by its owner and by the service role alike', async () => {
+    const owner = await createOwner(db.sql);
+    const mine = user(owner.userId);
+    for (const status of JOB_STATUSES) {
+      const id = await createJob(db.sql, { userId: owner.userId, projectId: owner.projectId, provider: 'simulated', mode: 'upscale', status });
+      for (const actor of [mine, serviceRole]) {
+        const attempt = asRole(db.sql, actor, (tx) => tx`delete from public.generation_jobs where id = ${id}`);
+        if (status === 'queued' || status === 'running') {
+          const error = await sqlError(attempt);
+          expect(error).toMatchObject({ code: 'PJ012', message: `job ${id} is still ${status}: cancel it before deleting it` });
+        } else {
+          expect((await attempt).count).toBe(1);
+          break;
+        }
+      }
+    }
+    // Deleting the project still takes its active jobs with it.
+    await createJob(db.sql, { userId: owner.userId, projectId: owner.projectId, provider: 'simulated', mode: 'upscale', status: 'running' });
+    await asRole(db.sql, mine, (tx) => tx`delete from public.projects where id = ${owner.projectId}`);
+    expect(await count('generation_jobs', 'project_id', owner.projectId)).toBe(0);
+  });
+
+  it('job events outlive their job (and project), but not their user', async () => {
+    const owner = await createOwner(db.sql);
+    const id = await createJob(db.sql, { userId: owner.userId, projectId: owner.projectId, status: 'succeeded' });
+    await asRole(db.sql, user(owner.userId), (tx) => tx`delete from public.projects where id = ${owner.projectId}`);
+    expect(await count('job_events', 'job_id', id)).toBe(3);
+    await db.sql`delete from auth.users where id = ${owner.userId}`;
+    expect(await count('job_events', 'user_id', owner.userId)).toBe(0);
+  });
+
+  it('deleting a job detaches its retries (retry_of set null), whatever their status', async () => {
+    const owner = await createOwner(db.sql);
+    const first = await createJob(db.sql, { userId: owner.userId, projectId: owner.projectId, status: 'failed' });
+    const [retry] = await asRole(db.sql, user(owner.userId), (tx) => tx<{ id: string }[]>`select id from public.retry_generation_job(${first})`);
+    await db.sql`update public.generation_jobs set status = 'canceled' where id = ${retry.id}`;
+    await asRole(db.sql, user(owner.userId), (tx) => tx`delete from public.generation_jobs where id = ${first}`);
+    expect(await db.sql`select status, retry_of from public.generation_jobs where id = ${retry.id}`).toEqual([{ status: 'canceled', retry_of: null }]);
   });
 });

@@ -23,9 +23,13 @@ afterAll(async () => {
   await db.drop();
 });
 
-const insertJob = (actor: Actor, job: { project_id: string; input_asset_id?: string | null; user_id?: string; mode?: string; cost_cents?: number; error_message?: string }) =>
+/** A manual job by default (the seed's hand-driven flow, with the caller's own cost). */
+const insertJob = (
+  actor: Actor,
+  job: { project_id: string; input_asset_id?: string | null; user_id?: string; mode?: string; cost_cents?: number; error_message?: string; provider?: string },
+) =>
   asRole(db.sql, actor, (tx) => tx`
-    insert into public.generation_jobs ${tx({ mode: 'lifestyle', cost_cents: 100, ...job })}
+    insert into public.generation_jobs ${tx({ mode: 'lifestyle', provider: 'manual', cost_cents: 100, ...job })}
     returning *`);
 
 describe('a job can only use its owner\'s project and an asset of that project', () => {
@@ -137,7 +141,7 @@ describe('owner and cost are fixed', () => {
 });
 
 describe('mode and error_message rules', () => {
-  it.each(['lifestyle', 'studio-white', 'background_removal', 'x', 'a'.repeat(40)])('accepts mode %j', async (mode) => {
+  it.each(['lifestyle', 'studio-white', 'background_removal', 'x', 'a'.repeat(40)])('accepts mode %j for a manual job', async (mode) => {
     await insertJob(me, { project_id: alice.projectId, mode });
   });
 
@@ -146,8 +150,28 @@ describe('mode and error_message rules', () => {
     expect(error).toMatchObject({ code: '23514', constraint_name: 'generation_jobs_mode_check' });
   });
 
-  it('requires a non-blank error message to fail (PJ003), through the function and a direct UPDATE', async () => {
-    for (const message of [null, '', '   ']) {
+  it('a job of another provider takes an enabled mode of generation_modes, priced from it (PJ011 otherwise)', async () => {
+    const [row] = await insertJob(me, { project_id: alice.projectId, provider: 'simulated', mode: 'upscale', cost_cents: 0 });
+    expect(row).toMatchObject({ provider: 'simulated', cost_cents: 60, max_attempts: 3 });
+    const unknown = await sqlError(insertJob(me, { project_id: alice.projectId, provider: 'simulated', mode: 'hero-banner', cost_cents: 0 }));
+    expect(unknown).toMatchObject({ code: 'PJ011', message: 'mode hero-banner is not available for the simulated provider' });
+    // The http provider's modes are seeded disabled until it is configured.
+    const disabled = await sqlError(insertJob(me, { project_id: alice.projectId, provider: 'http', mode: 'upscale', cost_cents: 0 }));
+    expect(disabled.code).toBe('PJ011');
+    const provider = await sqlError(insertJob(me, { project_id: alice.projectId, provider: 'magic', cost_cents: 0 }));
+    expect(provider).toMatchObject({ code: 'PJ011', message: 'mode lifestyle is not available for the magic provider' });
+  });
+
+  it('changing the mode of a queued job re-prices it; an unavailable mode is refused', async () => {
+    const [row] = await insertJob(me, { project_id: alice.projectId, provider: 'simulated', mode: 'upscale', cost_cents: 0 });
+    const [moved] = await asRole(db.sql, me, (tx) => tx`update public.generation_jobs set mode = 'lifestyle' where id = ${row.id} returning cost_cents`);
+    expect(moved.cost_cents).toBe(250);
+    const error = await sqlError(asRole(db.sql, me, (tx) => tx`update public.generation_jobs set mode = 'nope' where id = ${row.id}`));
+    expect(error.code).toBe('PJ011');
+  });
+
+  it('requires an error message with a visible character to fail (PJ003), through the function and a direct UPDATE', async () => {
+    for (const message of [null, '', '   ', '\t\n', '\u00a0\u200b\ufeff']) {
       const id = await createJob(db.sql, { userId: alice.userId, projectId: alice.projectId, status: 'running' });
       const viaFunction = await sqlError(asRole(db.sql, me, (tx) => tx`select public.transition_job_status(${id}, 'failed', ${message})`));
       expect(viaFunction.code).toBe('PJ003');
@@ -181,7 +205,7 @@ describe('mode and error_message rules', () => {
 
 describe('projects and assets', () => {
   it('refuse blank or overlong names (23514)', async () => {
-    for (const name of ['', '   ', 'x'.repeat(101)]) {
+    for (const name of ['', '   ', '\t\n', '\u00a0\u200b', 'x'.repeat(101)]) {
       const error = await sqlError(asRole(db.sql, me, (tx) => tx`insert into public.projects (name) values (${name})`));
       expect(error).toMatchObject({ code: '23514', constraint_name: 'projects_name_check' });
     }

@@ -1,7 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asRole, user } from '../support/as-role.ts';
 import { createTestDatabase, type TestDatabase } from '../support/cluster.ts';
-import { dashboardQueries, explainAs, JOB_VOLUME, jobAccess, loadJobVolume, type DashboardQuery, type Plan } from '../support/job-volume.ts';
+import {
+  dashboardQueries,
+  explainAs,
+  flattenPlan,
+  JOB_VOLUME,
+  jobAccess,
+  loadJobVolume,
+  type DashboardQuery,
+  type Plan,
+  type PlanNode,
+} from '../support/job-volume.ts';
 
 // Plan shapes only: how fast these run is `npm run bench:plans`' business (timings vary with the machine).
 
@@ -43,5 +53,28 @@ describe(`query plans with ${JOB_VOLUME.jobs} jobs over ${JOB_VOLUME.users} user
     const recent = await asRole(db.sql, user(someone), (tx) => tx`select * from public.get_recent_jobs(50)`);
     expect(stats.reduce((n, r) => n + Number(r.job_count), 0)).toBe(JOB_VOLUME.jobs / JOB_VOLUME.users);
     expect(recent).toHaveLength(50);
+  });
+});
+
+describe(`the queue's statements with ${JOB_VOLUME.jobs} jobs (as the worker runs them: the database owner, no RLS)`, () => {
+  async function explainAsOwner(statement: string): Promise<PlanNode[]> {
+    const [row] = await db.sql.unsafe<{ 'QUERY PLAN': [{ Plan: PlanNode }] }[]>(`explain (format json) ${statement}`);
+    return flattenPlan(row['QUERY PLAN'][0].Plan);
+  }
+
+  it('the claim reads the partial claim index in claim order (no sort, no scan of finished jobs)', async () => {
+    const plan = await explainAsOwner(`
+      select j.id from public.generation_jobs j
+      where j.status = 'queued' and j.run_at <= now() and j.provider = any ('{local}') and j.provider <> 'manual'
+      order by j.priority, j.run_at, j.id limit 100 for update skip locked`);
+    expect(plan.map((n) => n['Node Type'])).not.toContain('Sort');
+    expect(plan.filter((n) => n['Relation Name'] === 'generation_jobs').map((n) => n['Index Name'])).toEqual(['generation_jobs_claim_idx']);
+  });
+
+  it('the rescue reads the partial lease index', async () => {
+    const plan = await explainAsOwner(`
+      select j.id from public.generation_jobs j where j.status = 'running' and j.locked_until < now()
+      order by j.locked_until limit 1000 for update skip locked`);
+    expect(plan.filter((n) => n['Relation Name'] === 'generation_jobs').map((n) => n['Index Name'])).toEqual(['generation_jobs_lease_idx']);
   });
 });

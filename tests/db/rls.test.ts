@@ -44,7 +44,7 @@ const tables = () => ({
   generation_jobs: {
     id: alice.jobs[0],
     insert: (userId: string) =>
-      [`insert into public.generation_jobs (user_id, project_id, mode) values ($1, $2, 'studio') returning id`, [userId, alice.projectId]] as const,
+      [`insert into public.generation_jobs (user_id, project_id, mode) values ($1, $2, 'studio-white') returning id`, [userId, alice.projectId]] as const,
     update: `update public.generation_jobs set mode = 'upscale' where id = $1`,
   },
 });
@@ -105,7 +105,7 @@ describe('RLS through the view and the functions', () => {
     expect((await sqlError(stats('anon'))).code).toBe('42501');
     for (const who of ['owner', 'other'] as const) {
       const rows = await stats(who);
-      expect(rows.map((r) => r.status)).toEqual(['queued', 'running', 'succeeded', 'failed']);
+      expect(rows.map((r) => r.status)).toEqual(['queued', 'running', 'succeeded', 'failed', 'canceled']);
       expect(rows.reduce((n, r) => n + Number(r.job_count), 0)).toBe(2);
       expect(rows.reduce((n, r) => n + Number(r.total_cost_cents), 0)).toBe(400);
     }
@@ -129,12 +129,27 @@ describe('RLS through the view and the functions', () => {
     expect(await move('service_role')).toEqual([{ status: 'running' }]);
   });
 
-  it('status reference tables: readable by signed-in users, written by nobody through the API', async () => {
+  it('reference tables: readable by signed-in users, written by nobody through the API (the service role included)', async () => {
     const rows = await probeAs(db.sql, actors().owner, (tx) => tx`select * from public.job_status_transitions`);
-    expect(rows).toHaveLength(3);
-    expect((await sqlError(probeAs(db.sql, anon, (tx) => tx`select * from public.job_statuses`))).code).toBe('42501');
-    const write = await sqlError(probeAs(db.sql, actors().owner, (tx) => tx`insert into public.job_status_transitions values ('failed', 'queued')`));
-    expect(write.code).toBe('42501');
+    expect(rows).toHaveLength(6);
+    expect(await probeAs(db.sql, actors().owner, (tx) => tx`select * from public.generation_modes`)).toHaveLength(15);
+    for (const table of ['job_statuses', 'generation_modes']) {
+      expect((await sqlError(probeAs(db.sql, anon, (tx) => tx.unsafe(`select * from public.${table}`)))).code).toBe('42501');
+    }
+    const writes = [
+      `insert into public.job_status_transitions values ('succeeded', 'queued')`,
+      `delete from public.job_status_transitions where from_status = 'queued'`,
+      `update public.job_statuses set is_initial = true where status = 'succeeded'`,
+      `update public.generation_modes set price_cents = 0`,
+      `insert into public.job_events (job_id, user_id, project_id, mode, provider, event, attempt, actor, cost_cents) values (gen_random_uuid(), gen_random_uuid(), gen_random_uuid(), 'x', 'manual', 'created', 0, 'me', 0)`,
+      `delete from public.job_events`,
+      `truncate public.job_statuses cascade`,
+    ];
+    for (const who of ['owner', 'service_role'] as const) {
+      for (const statement of writes) {
+        expect((await sqlError(probeAs(db.sql, actors()[who], (tx) => tx.unsafe(statement)))).code, `${who}: ${statement}`).toBe('42501');
+      }
+    }
   });
 
   it('no row of one user is visible to another through any object', async () => {

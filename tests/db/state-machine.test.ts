@@ -1,8 +1,8 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asRole, sqlError, user, type Actor } from '../support/as-role.ts';
+import { asRole, serviceRole, sqlError, user, type Actor } from '../support/as-role.ts';
 import { createTestDatabase, type TestDatabase } from '../support/cluster.ts';
-import { ALLOWED_TRANSITIONS, createJob, createOwner, JOB_STATUSES, type Owner } from '../support/job-fixtures.ts';
+import { ALLOWED_TRANSITIONS, createJob, createOwner, JOB_STATUSES, TERMINAL_STATUSES, type Owner } from '../support/job-fixtures.ts';
 
 let db: TestDatabase;
 let owner: Owner;
@@ -30,12 +30,14 @@ const job = async (id: string) =>
   (await db.sql<JobRow[]>`
     select *, (extract(epoch from updated_at) * 1000000)::bigint::text as updated_us
     from public.generation_jobs where id = ${id}`)[0];
-const newJob = (status: (typeof JOB_STATUSES)[number]) => createJob(db.sql, { userId: owner.userId, projectId: owner.projectId, status });
+const newJob = (status: (typeof JOB_STATUSES)[number], provider: 'manual' | 'simulated' = 'manual') =>
+  createJob(db.sql, { userId: owner.userId, projectId: owner.projectId, status, provider, mode: provider === 'manual' ? 'lifestyle' : 'studio-white' });
+const isTerminal = (status: string) => (TERMINAL_STATUSES as string[]).includes(status);
 const errorFor = (to: string) => (to === 'failed' ? 'Provider timed out' : null);
 
 const pairs = JOB_STATUSES.flatMap((from) => JOB_STATUSES.map((to) => ({ from, to, allowed: ALLOWED_TRANSITIONS.has(`${from}>${to}`) })));
 
-describe('status workflow through transition_job_status(job_id, new_status, error)', () => {
+describe('status workflow of a manual job through transition_job_status(job_id, new_status, error)', () => {
   it.each(pairs)('$from -> $to (allowed: $allowed)', async ({ from, to, allowed }) => {
     const id = await newJob(from);
     const call = asRole(db.sql, me, (tx) => tx<JobRow[]>`select * from public.transition_job_status(${id}, ${to}, ${errorFor(to)})`);
@@ -46,7 +48,7 @@ describe('status workflow through transition_job_status(job_id, new_status, erro
     } else {
       const error = await sqlError(call);
       expect(error.code).toBe('PJ001');
-      expect(error.message).toMatch(from === to ? /already/ : from === 'succeeded' || from === 'failed' ? /terminal status/ : /invalid status transition/);
+      expect(error.message).toMatch(from === to ? /already/ : isTerminal(from) ? /terminal status/ : /invalid status transition/);
       expect((await job(id)).status).toBe(from);
     }
   });
@@ -81,7 +83,7 @@ describe('status workflow through transition_job_status(job_id, new_status, erro
   });
 });
 
-describe('status workflow enforced on a direct UPDATE (as PostgREST PATCH does it)', () => {
+describe('status workflow of a manual job enforced on a direct UPDATE (as PostgREST PATCH does it)', () => {
   it.each(pairs)('$from -> $to (allowed: $allowed)', async ({ from, to, allowed }) => {
     const id = await newJob(from);
     const update = asRole(db.sql, me, (tx) =>
@@ -102,7 +104,7 @@ describe('status workflow enforced on a direct UPDATE (as PostgREST PATCH does i
   });
 
   it('freezes terminal rows: no status change and no edit, only delete', async () => {
-    for (const status of ['succeeded', 'failed'] as const) {
+    for (const status of TERMINAL_STATUSES) {
       const id = await newJob(status);
       const edits: [string, string][] = [
         [`update public.generation_jobs set status = 'queued', error_message = null where id = $1`, 'PJ001'],
@@ -154,14 +156,58 @@ describe('status workflow enforced on a direct UPDATE (as PostgREST PATCH does i
     expect((await job(id2)).updated_at.getFullYear()).toBeGreaterThan(2000);
   });
 
+  it('stamps started_at, finished_at and attempts itself, for hand moves too', async () => {
+    const id = await newJob('queued');
+    const stamps = async () =>
+      (await db.sql<{ attempts: number; started: boolean; finished: boolean }[]>`
+        select attempts, started_at is not null as started, finished_at is not null as finished from public.generation_jobs where id = ${id}`)[0];
+    expect(await stamps()).toEqual({ attempts: 0, started: false, finished: false });
+    await asRole(db.sql, me, (tx) => tx`select public.transition_job_status(${id}, 'running')`);
+    expect(await stamps()).toEqual({ attempts: 1, started: true, finished: false });
+    await asRole(db.sql, me, (tx) => tx`select public.transition_job_status(${id}, 'queued')`);
+    expect(await stamps()).toEqual({ attempts: 1, started: true, finished: false });
+    await asRole(db.sql, me, (tx) => tx`select public.transition_job_status(${id}, 'running')`);
+    await asRole(db.sql, me, (tx) => tx`select public.transition_job_status(${id}, 'canceled')`);
+    expect(await stamps()).toEqual({ attempts: 2, started: true, finished: true });
+  });
+
   it('accepts new jobs only as queued (PJ007)', async () => {
-    for (const status of ['running', 'succeeded', 'failed']) {
+    for (const status of ['running', 'succeeded', 'failed', 'canceled']) {
       const error = await sqlError(
         asRole(db.sql, me, (tx) => tx`
-          insert into public.generation_jobs (project_id, mode, status, error_message)
-          values (${owner.projectId}, 'lifestyle', ${status}, ${errorFor(status)})`),
+          insert into public.generation_jobs (project_id, mode, provider, status, error_message)
+          values (${owner.projectId}, 'lifestyle', 'manual', ${status}, ${errorFor(status)})`),
       );
       expect(error.code).toBe('PJ007');
+    }
+  });
+});
+
+describe('status workflow of a job run by a provider (simulated)', () => {
+  it.each(pairs.filter(({ from, to }) => from !== to))('$from -> $to: never by hand, not even by the service role (PJ009)', async ({ from, to }) => {
+    const id = await newJob(from, 'simulated');
+    for (const actor of [me, serviceRole]) {
+      const viaFunction = await sqlError(asRole(db.sql, actor, (tx) => tx`select public.transition_job_status(${id}, ${to}, ${errorFor(to)})`));
+      expect(viaFunction.code).toBe('PJ009');
+      expect(viaFunction.message).toBe(`job ${id} is run by the simulated provider: only manual jobs move by hand`);
+      const direct = await sqlError(asRole(db.sql, actor, (tx) => tx`
+        update public.generation_jobs set status = ${to}, error_message = ${errorFor(to)} where id = ${id}`));
+      expect(direct.code).toBe('PJ009');
+    }
+    expect((await job(id)).status).toBe(from);
+  });
+
+  it.each(pairs)('$from -> $to by the job system (the database owner) follows the same workflow (allowed: $allowed)', async ({ from, to, allowed }) => {
+    const id = await newJob(from, 'simulated');
+    const update =
+      from === to
+        ? db.sql`update public.generation_jobs set status = ${to} where id = ${id}`
+        : db.sql`update public.generation_jobs set status = ${to}, error_message = ${errorFor(to)} where id = ${id}`;
+    if (allowed || (from === to && from === 'queued')) {
+      expect((await update).count).toBe(1);
+    } else {
+      expect((await sqlError(update)).code).toBe('PJ001');
+      expect((await job(id)).status).toBe(from);
     }
   });
 });

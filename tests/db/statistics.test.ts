@@ -36,8 +36,9 @@ async function insertJobs(tx: postgres.TransactionSql, jobs: RandomJob[]) {
     select gen_random_uuid() as id, t.* from unnest(${jobs.map((j) => users[j.user].id)}::uuid[], ${jobs.map((j) => users[j.user].projects[j.project])}::uuid[],
                          ${jobs.map((j) => j.status)}::text[], ${jobs.map((j) => j.cost)}::int[])
            as t(user_id, project_id, target, cost_cents)`;
-  await tx`insert into public.generation_jobs (id, user_id, project_id, mode, cost_cents) select id, user_id, project_id, 'lifestyle', cost_cents from seeded`;
-  await tx`update public.generation_jobs j set status = 'running' from seeded s where s.id = j.id and s.target <> 'queued'`;
+  await tx`insert into public.generation_jobs (id, user_id, project_id, mode, provider, cost_cents) select id, user_id, project_id, 'lifestyle', 'manual', cost_cents from seeded`;
+  await tx`update public.generation_jobs j set status = 'canceled' from seeded s where s.id = j.id and s.target = 'canceled'`;
+  await tx`update public.generation_jobs j set status = 'running' from seeded s where s.id = j.id and s.target not in ('queued', 'canceled')`;
   await tx`update public.generation_jobs j set status = s.target, error_message = case when s.target = 'failed' then 'boom' end
            from seeded s where s.id = j.id and s.target in ('succeeded', 'failed')`;
 }
@@ -116,12 +117,12 @@ describe('get_recent_jobs(job_limit)', () => {
     const [owner] = users;
     // 120 jobs, one minute apart, plus two sharing a timestamp (ties are broken by id, descending).
     await db.sql`
-      insert into public.generation_jobs (user_id, project_id, mode, cost_cents, created_at)
-      select ${owner.id}, ${owner.projects[0]}, 'lifestyle', n, timestamptz '2026-01-01' + n * interval '1 minute'
+      insert into public.generation_jobs (user_id, project_id, mode, provider, cost_cents, created_at)
+      select ${owner.id}, ${owner.projects[0]}, 'lifestyle', 'manual', n, timestamptz '2026-01-01' + n * interval '1 minute'
       from generate_series(1, 120) n`;
     await db.sql`
-      insert into public.generation_jobs (user_id, project_id, mode, cost_cents, created_at)
-      select ${owner.id}, ${owner.projects[1]}, 'studio', 0, timestamptz '2025-12-31' from generate_series(1, 2)`;
+      insert into public.generation_jobs (user_id, project_id, mode, provider, cost_cents, created_at)
+      select ${owner.id}, ${owner.projects[1]}, 'studio', 'manual', 0, timestamptz '2025-12-31' from generate_series(1, 2)`;
   });
 
   const recent = (limit: number | null) =>

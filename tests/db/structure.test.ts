@@ -9,52 +9,93 @@ afterAll(async () => {
   await db.drop();
 });
 
-describe('generation_jobs table (as the seed describes it)', () => {
-  it('has exactly the 10 columns with their types, nullability and defaults', async () => {
+describe('generation_jobs table (the seed\'s 10 columns, then the queue\'s)', () => {
+  it('has the seed\'s 10 columns, then the 16 of the job queue, with their types, nullability and defaults', async () => {
     const columns = await db.sql<{ column_name: string; data_type: string; is_nullable: string; column_default: string | null }[]>`
       select column_name, data_type, is_nullable, column_default
       from information_schema.columns
       where table_schema = 'public' and table_name = 'generation_jobs'
       order by ordinal_position`;
+    const column = (column_name: string, data_type: string, nullable: boolean, column_default: string | null = null) => ({
+      column_name,
+      data_type,
+      is_nullable: nullable ? 'YES' : 'NO',
+      column_default,
+    });
+    const timestamp = 'timestamp with time zone';
     expect(columns).toEqual([
-      { column_name: 'id', data_type: 'uuid', is_nullable: 'NO', column_default: 'gen_random_uuid()' },
-      { column_name: 'user_id', data_type: 'uuid', is_nullable: 'NO', column_default: 'auth.uid()' },
-      { column_name: 'project_id', data_type: 'uuid', is_nullable: 'NO', column_default: null },
-      { column_name: 'input_asset_id', data_type: 'uuid', is_nullable: 'YES', column_default: null },
-      { column_name: 'mode', data_type: 'text', is_nullable: 'NO', column_default: null },
-      { column_name: 'status', data_type: 'text', is_nullable: 'NO', column_default: "'queued'::text" },
-      { column_name: 'cost_cents', data_type: 'integer', is_nullable: 'NO', column_default: '0' },
-      { column_name: 'error_message', data_type: 'text', is_nullable: 'YES', column_default: null },
-      { column_name: 'created_at', data_type: 'timestamp with time zone', is_nullable: 'NO', column_default: 'now()' },
-      { column_name: 'updated_at', data_type: 'timestamp with time zone', is_nullable: 'NO', column_default: 'now()' },
+      column('id', 'uuid', false, 'gen_random_uuid()'),
+      column('user_id', 'uuid', false, 'auth.uid()'),
+      column('project_id', 'uuid', false),
+      column('input_asset_id', 'uuid', true),
+      column('mode', 'text', false),
+      column('status', 'text', false, "'queued'::text"),
+      column('cost_cents', 'integer', false, '0'),
+      column('error_message', 'text', true),
+      column('created_at', timestamp, false, 'now()'),
+      column('updated_at', timestamp, false, 'now()'),
+      column('provider', 'text', false, "'local'::text"),
+      column('params', 'jsonb', false, "'{}'::jsonb"),
+      column('attempts', 'integer', false, '0'),
+      column('max_attempts', 'integer', false, '1'),
+      column('run_at', timestamp, false, 'now()'),
+      column('priority', 'integer', false, '0'),
+      column('locked_by', 'text', true),
+      column('locked_until', timestamp, true),
+      column('lease_token', 'bigint', true),
+      column('started_at', timestamp, true),
+      column('finished_at', timestamp, true),
+      column('last_error', 'text', true),
+      column('cancel_requested_at', timestamp, true),
+      column('output_asset_id', 'uuid', true),
+      column('retry_of', 'uuid', true),
+      column('idempotency_key', 'text', true),
     ]);
   });
 
-  it('constrains status to queued, running, succeeded, failed, matching public.job_statuses', async () => {
+  it('constrains status to the five statuses of public.job_statuses, with the workflow\'s six transitions', async () => {
     const [check] = await db.sql<{ def: string }[]>`
       select pg_get_constraintdef(oid) as def from pg_constraint
       where conrelid = 'public.generation_jobs'::regclass and conname = 'generation_jobs_status_check'`;
-    for (const status of ['queued', 'running', 'succeeded', 'failed']) expect(check.def).toContain(`'${status}'::text`);
     const statuses = await db.sql<{ status: string }[]>`select status from public.job_statuses order by sort_order`;
-    expect(statuses.map((s) => s.status)).toEqual(['queued', 'running', 'succeeded', 'failed']);
+    expect(statuses.map((s) => s.status)).toEqual(['queued', 'running', 'succeeded', 'failed', 'canceled']);
+    for (const { status } of statuses) expect(check.def).toContain(`'${status}'::text`);
     const transitions = await db.sql<{ t: string }[]>`
       select from_status || '>' || to_status as t from public.job_status_transitions order by 1`;
-    expect(transitions.map((r) => r.t)).toEqual(['queued>running', 'running>failed', 'running>succeeded']);
+    expect(transitions.map((r) => r.t)).toEqual([
+      'queued>canceled',
+      'queued>running',
+      'running>canceled',
+      'running>failed',
+      'running>queued',
+      'running>succeeded',
+    ]);
   });
 
-  it('has the check constraints for mode, cost_cents and error_message', async () => {
+  it('has the check constraints of the seed and of the queue', async () => {
     const checks = await db.sql<{ conname: string }[]>`
       select conname from pg_constraint
       where conrelid = 'public.generation_jobs'::regclass and contype = 'c' order by conname`;
     expect(checks.map((c) => c.conname)).toEqual([
+      'generation_jobs_attempts_check',
       'generation_jobs_cost_cents_check',
       'generation_jobs_error_message_check',
+      'generation_jobs_idempotency_key_check',
+      'generation_jobs_last_error_check',
+      'generation_jobs_lease_check',
+      'generation_jobs_locked_by_check',
+      'generation_jobs_max_attempts_check',
       'generation_jobs_mode_check',
+      'generation_jobs_params_check',
+      'generation_jobs_priority_check',
+      'generation_jobs_provider_check',
+      'generation_jobs_run_at_check',
       'generation_jobs_status_check',
+      'generation_jobs_timestamps_check',
     ]);
   });
 
-  it('references auth.users (cascade), projects (cascade) and assets (set null) through ownership keys', async () => {
+  it('references auth.users (cascade), projects (cascade), assets (set null) through ownership keys, and the retried job', async () => {
     const fks = await db.sql<{ conname: string; target: string; columns: string[]; target_columns: string[]; on_delete: string; set_null: string[] | null }[]>`
       select c.conname, c.confrelid::regclass::text as target,
              array(select a.attname::text from unnest(c.conkey) with ordinality k(n, i) join pg_attribute a on a.attrelid = c.conrelid and a.attnum = k.n order by k.i) as columns,
@@ -66,7 +107,9 @@ describe('generation_jobs table (as the seed describes it)', () => {
       order by c.conname`;
     expect(fks).toEqual([
       { conname: 'generation_jobs_input_asset_id_fkey', target: 'assets', columns: ['input_asset_id', 'project_id', 'user_id'], target_columns: ['id', 'project_id', 'user_id'], on_delete: 'n', set_null: ['input_asset_id'] },
+      { conname: 'generation_jobs_output_asset_id_fkey', target: 'assets', columns: ['output_asset_id', 'project_id', 'user_id'], target_columns: ['id', 'project_id', 'user_id'], on_delete: 'n', set_null: ['output_asset_id'] },
       { conname: 'generation_jobs_project_id_fkey', target: 'projects', columns: ['project_id', 'user_id'], target_columns: ['id', 'user_id'], on_delete: 'c', set_null: [] },
+      { conname: 'generation_jobs_retry_of_fkey', target: 'generation_jobs', columns: ['retry_of'], target_columns: ['id'], on_delete: 'n', set_null: [] },
       { conname: 'generation_jobs_user_id_fkey', target: 'auth.users', columns: ['user_id'], target_columns: ['id'], on_delete: 'c', set_null: [] },
     ]);
   });
@@ -87,45 +130,47 @@ describe('generation_jobs table (as the seed describes it)', () => {
     }
   });
 
-  it('has the 6 indexes (user_id, project_id, status, input_asset_id, created_at, user+status) besides the primary key', async () => {
+  it('has indexes for every foreign key, the user\'s lists, the claim and lease expiry', async () => {
     const indexes = await db.sql<{ name: string; columns: string }[]>`
       select c.relname as name, pg_get_indexdef(i.indexrelid) as columns
       from pg_index i join pg_class c on c.oid = i.indexrelid
       where i.indrelid = 'public.generation_jobs'::regclass and not i.indisprimary
       order by c.relname`;
-    expect(indexes.map((i) => i.name)).toEqual([
-      'generation_jobs_created_at_idx',
-      'generation_jobs_input_asset_id_idx',
-      'generation_jobs_project_id_idx',
-      'generation_jobs_status_idx',
-      'generation_jobs_user_id_idx',
-      'generation_jobs_user_id_status_idx',
-    ]);
     const defs = Object.fromEntries(indexes.map((i) => [i.name, i.columns.replace(/^.* USING btree /, '')]));
     expect(defs).toEqual({
+      // Runnable jobs in claim order: a claimed job leaves the index at once.
+      generation_jobs_claim_idx: "(priority, run_at, id) INCLUDE (provider) WHERE (status = 'queued'::text)",
       generation_jobs_created_at_idx: '(created_at DESC)',
+      generation_jobs_idempotency_key_idx: '(user_id, idempotency_key) WHERE (idempotency_key IS NOT NULL)',
       generation_jobs_input_asset_id_idx: '(input_asset_id, project_id, user_id) WHERE (input_asset_id IS NOT NULL)',
+      generation_jobs_lease_idx: "(locked_until) WHERE (status = 'running'::text)",
+      generation_jobs_output_asset_id_idx: '(output_asset_id, project_id, user_id) WHERE (output_asset_id IS NOT NULL)',
       generation_jobs_project_id_idx: '(project_id, user_id)',
-      generation_jobs_status_idx: '(status, created_at)',
+      generation_jobs_retry_of_idx: '(retry_of) WHERE (retry_of IS NOT NULL)',
       generation_jobs_user_id_idx: '(user_id)',
       generation_jobs_user_id_status_idx: '(user_id, status, created_at DESC) INCLUDE (cost_cents)',
     });
+    expect(indexes.find((i) => i.name === 'generation_jobs_idempotency_key_idx')?.columns).toMatch(/^CREATE UNIQUE INDEX/);
   });
 
-  it('has the updated_at trigger (and the rules trigger running before it)', async () => {
-    const triggers = await db.sql<{ tgname: string; fn: string }[]>`
-      select tgname, tgfoid::regproc::text as fn from pg_trigger
+  it('has the rules, timestamp and delete triggers (per row), and the event triggers (per statement)', async () => {
+    const triggers = await db.sql<{ tgname: string; fn: string; per_row: boolean }[]>`
+      select tgname, tgfoid::regproc::text as fn, (tgtype & 1) = 1 as per_row from pg_trigger
       where tgrelid = 'public.generation_jobs'::regclass and not tgisinternal order by tgname`;
     expect(triggers).toEqual([
-      { tgname: 'generation_jobs_enforce_rules', fn: 'enforce_generation_job_rules' },
-      { tgname: 'generation_jobs_reject_repeated_status', fn: 'reject_repeated_job_status' },
-      { tgname: 'generation_jobs_set_updated_at', fn: 'set_updated_at' },
+      // BEFORE triggers fire in name order: the rules first, updated_at last.
+      { tgname: 'generation_jobs_enforce_rules', fn: 'enforce_generation_job_rules', per_row: true },
+      { tgname: 'generation_jobs_guard_delete', fn: 'guard_generation_job_delete', per_row: true },
+      { tgname: 'generation_jobs_log_inserts', fn: 'log_generation_job_inserts', per_row: false },
+      { tgname: 'generation_jobs_log_updates', fn: 'log_generation_job_updates', per_row: false },
+      { tgname: 'generation_jobs_reject_repeated_status', fn: 'reject_repeated_job_status', per_row: true },
+      { tgname: 'generation_jobs_set_updated_at', fn: 'set_updated_at', per_row: true },
     ]);
   });
 });
 
 describe('functions and view', () => {
-  it('defines the 3 functions, security invoker, with search_path pinned to empty', async () => {
+  it('defines the seed\'s 3 functions, security invoker, with search_path pinned to empty', async () => {
     const functions = await db.sql<{ signature: string; result: string; secdef: boolean; config: string[] | null; volatility: string }[]>`
       select p.oid::regprocedure::text as signature, pg_get_function_result(p.oid) as result,
              p.prosecdef as secdef, p.proconfig as config, p.provolatile::text as volatility
@@ -143,6 +188,20 @@ describe('functions and view', () => {
     expect(args.args).toBe('job_id uuid, new_status text, error text DEFAULT NULL::text');
   });
 
+  it('defines cancel_generation_job and retry_generation_job: security definer (they check the owner), for signed-in users only', async () => {
+    const functions = await db.sql<{ signature: string; result: string; secdef: boolean; config: string[] | null; callers: string[] }[]>`
+      select p.oid::regprocedure::text as signature, pg_get_function_result(p.oid) as result, p.prosecdef as secdef, p.proconfig as config,
+             array(select r from unnest(array['anon', 'authenticated', 'service_role', 'public']) r
+                   where r <> 'public' and has_function_privilege(r, p.oid, 'execute')) as callers
+      from pg_proc p
+      where p.pronamespace = 'public'::regnamespace and p.proname in ('cancel_generation_job', 'retry_generation_job')
+      order by 1`;
+    expect(functions).toEqual([
+      { signature: 'cancel_generation_job(uuid)', result: 'generation_jobs', secdef: true, config: ['search_path=""'], callers: ['authenticated'] },
+      { signature: 'retry_generation_job(uuid)', result: 'generation_jobs', secdef: true, config: ['search_path=""'], callers: ['authenticated'] },
+    ]);
+  });
+
   it('defines generation_job_summary by user, project and status with security_invoker = true', async () => {
     const [view] = await db.sql<{ options: string[] }[]>`
       select reloptions as options from pg_class where oid = 'public.generation_job_summary'::regclass and relkind = 'v'`;
@@ -152,7 +211,12 @@ describe('functions and view', () => {
       where table_schema = 'public' and table_name = 'generation_job_summary' order by ordinal_position`;
     expect(columns.map((c) => c.column_name)).toEqual([
       'user_id', 'project_id', 'status', 'job_count', 'total_cost_cents', 'avg_cost_cents', 'last_created_at',
-    ]);
+    ]);    // Read-only: the INSTEAD OF trigger sends writes to the executor, where privileges refuse them (42501).
+    const [writes] = await db.sql<{ trigger: string; privileges: string[] }[]>`
+      select (select tgname from pg_trigger where tgrelid = 'public.generation_job_summary'::regclass) as trigger,
+             array(select r || ':' || p from unnest(array['anon', 'authenticated', 'service_role']) r, unnest(array['insert', 'update', 'delete']) p
+                   where has_table_privilege(r, 'public.generation_job_summary', p)) as privileges`;
+    expect(writes).toEqual({ trigger: 'generation_job_summary_read_only', privileges: [] });
   });
 });
 
@@ -177,5 +241,59 @@ describe('projects and assets', () => {
       const own = table === 'assets' ? ['assets_check_object'] : [];
       expect(triggers.map((t) => t.tgname)).toEqual([...own, `${table}_forbid_owner_change`, `${table}_set_updated_at`]);
     }
+  });
+});
+
+describe('the job queue\'s objects', () => {
+  it('generation_modes: one row per mode and provider, the five modes for local and simulated, http disabled', async () => {
+    const rows = await db.sql<{ provider: string; modes: string[]; enabled: boolean[] }[]>`
+      select provider, array_agg(mode order by mode) as modes, array_agg(distinct enabled) as enabled
+      from public.generation_modes group by provider order by provider`;
+    const modes = ['background-removal', 'lifestyle', 'shadow', 'studio-white', 'upscale'];
+    expect(rows).toEqual([
+      { provider: 'http', modes, enabled: [false] },
+      { provider: 'local', modes, enabled: [true] },
+      { provider: 'simulated', modes, enabled: [true] },
+    ]);
+  });
+
+  it('job_events: append-only columns, no foreign key, indexed by job and by user + time, RLS on', async () => {
+    const columns = await db.sql<{ column_name: string }[]>`
+      select column_name from information_schema.columns where table_schema = 'public' and table_name = 'job_events' order by ordinal_position`;
+    expect(columns.map((c) => c.column_name)).toEqual([
+      'id', 'job_id', 'user_id', 'project_id', 'mode', 'provider', 'event', 'from_status', 'to_status',
+      'attempt', 'actor', 'error', 'cost_cents', 'created_at', 'details',
+    ]);
+    const [{ fks, rls }] = await db.sql<{ fks: number; rls: boolean }[]>`
+      select (select count(*)::int from pg_constraint where conrelid = 'public.job_events'::regclass and contype = 'f') as fks,
+             (select relrowsecurity from pg_class where oid = 'public.job_events'::regclass) as rls`;
+    expect({ fks, rls }).toEqual({ fks: 0, rls: true });
+    const indexes = await db.sql<{ def: string }[]>`
+      select regexp_replace(pg_get_indexdef(indexrelid), '^.* USING btree ', '') as def from pg_index
+      where indrelid = 'public.job_events'::regclass and not indisprimary order by 1`;
+    expect(indexes.map((i) => i.def)).toEqual(['(job_id, id)', '(user_id, created_at)']);
+  });
+
+  it('schema job_queue: functions security definer with a pinned search_path, executable by job_worker only', async () => {
+    const functions = await db.sql<{ name: string; secdef: boolean; config: string[] | null; callers: string[] }[]>`
+      select p.proname as name, p.prosecdef as secdef, p.proconfig as config,
+             array(select r from unnest(array['anon', 'authenticated', 'service_role', 'job_worker']) r
+                   where has_function_privilege(r, p.oid, 'execute')) as callers
+      from pg_proc p where p.pronamespace = 'job_queue'::regnamespace and p.prosecdef order by 1`;
+    expect(functions.map((f) => f.name)).toEqual([
+      'cancel_jobs', 'claim_jobs', 'complete_jobs', 'fail_jobs', 'heartbeat', 'prune_workers',
+      'register_worker', 'release_jobs', 'rescue_expired_jobs', 'stop_worker',
+    ]);
+    for (const f of functions) {
+      // The claim also keeps to its index in claim order (see the migration).
+      const config = f.name === 'claim_jobs' ? ['search_path=""', 'enable_sort=off'] : ['search_path=""'];
+      expect(f, f.name).toEqual({ name: f.name, secdef: true, config, callers: ['job_worker'] });
+    }
+    const [schema] = await db.sql<{ roles: string[] }[]>`
+      select array(select r from unnest(array['anon', 'authenticated', 'service_role', 'job_worker']) r
+                   where has_schema_privilege(r, 'job_queue', 'usage')) as roles`;
+    expect(schema.roles).toEqual(['job_worker']);
+    const [role] = await db.sql<{ rolcanlogin: boolean }[]>`select rolcanlogin from pg_roles where rolname = 'job_worker'`;
+    expect(role.rolcanlogin).toBe(false);
   });
 });

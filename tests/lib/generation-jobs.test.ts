@@ -110,7 +110,7 @@ describe('lib/db generation-job helpers over a real session', () => {
 
   it('statistics and total costs agree with the jobs', async () => {
     const statistics = await a.getJobStatistics();
-    expect(statistics.map((row) => row.status)).toEqual(['queued', 'running', 'succeeded', 'failed']);
+    expect(statistics.map((row) => row.status)).toEqual(['queued', 'running', 'succeeded', 'failed', 'canceled']);
     const jobs = await a.getGenerationJobs({ limit: 100 });
     const total = jobs.items.reduce((sum, job) => sum + job.cost_cents, 0);
     expect(await a.getTotalCosts()).toBe(total);
@@ -154,7 +154,7 @@ describe('lib/db generation-job helpers over a real session', () => {
   });
 
   it('deleteGenerationJob deletes, then the job is gone', async () => {
-    const job = await a.createGenerationJob({ project_id: projectId, mode: 'lifestyle' });
+    const job = await a.createGenerationJob({ project_id: projectId, mode: 'lifestyle', cost_cents: 0 });
     await a.deleteGenerationJob(job.id);
     await expect(a.getGenerationJob(job.id)).rejects.toBeInstanceOf(NotFoundError);
     await expect(a.deleteGenerationJob(job.id)).rejects.toBeInstanceOf(NotFoundError);
@@ -185,6 +185,14 @@ describe('lib/db generation-job helpers over a real session', () => {
       () => helpers.getGenerationJobs({ cursor: 'garbage' }),
       () => helpers.transitionJobStatus(randomUUID(), 'running', 'no error allowed here'),
       () => helpers.updateGenerationJob(randomUUID(), {}),
+      () => helpers.createGenerationJob({ project_id: randomUUID(), mode: 'lifestyle', provider: 'simulated', cost_cents: 5 }),
+      () => helpers.createGenerationJob({ project_id: randomUUID(), mode: 'lifestyle', provider: 'magic' as never }),
+      () => helpers.createGenerationJob({ project_id: randomUUID(), mode: 'lifestyle', params: { big: 'x'.repeat(20_000) } }),
+      () => helpers.createGenerationJob({ project_id: randomUUID(), mode: 'lifestyle', idempotency_key: '\u200b' }),
+      () => helpers.cancelGenerationJob('nope'),
+      () => helpers.retryGenerationJob(''),
+      () => helpers.getJobEvents('x'),
+      () => bindClient(() => counting, projectQueries).createProject({ name: '\t\u00a0\u200b' }),
     ];
     for (const call of cases) {
       const error = await call().catch((e: unknown) => e);
@@ -198,5 +206,52 @@ describe('lib/db generation-job helpers over a real session', () => {
     const anon = bindClient(() => apiClient(api), generationJobQueries);
     await expect(anon.getGenerationJobs()).rejects.toBeInstanceOf(UnauthenticatedError);
     await expect(anon.getJobStatistics()).rejects.toBeInstanceOf(UnauthenticatedError);
+  });
+
+  it('a job with a cost and no provider is a manual job (the seed\'s call); without a cost it runs on the default provider', async () => {
+    const manual = await a.createGenerationJob({ project_id: projectId, mode: 'lifestyle', cost_cents: 250 });
+    expect(manual).toMatchObject({ provider: 'manual', cost_cents: 250 });
+    const priced = await a.createGenerationJob({ project_id: projectId, mode: 'lifestyle' });
+    expect(priced).toMatchObject({ provider: 'local', cost_cents: 250, max_attempts: 3 });
+    const simulated = await a.createGenerationJob({ project_id: projectId, mode: 'upscale', provider: 'simulated', params: { duration_ms: 5 }, idempotency_key: 'k-1' });
+    expect(simulated).toMatchObject({ provider: 'simulated', cost_cents: 60, params: { duration_ms: 5 }, idempotency_key: 'k-1' });
+    const again = await a.createGenerationJob({ project_id: projectId, mode: 'upscale', provider: 'simulated', idempotency_key: 'k-1' }).catch((e: unknown) => e);
+    expect(again).toBeInstanceOf(ValidationError);
+    expect((again as ValidationError).code).toBe('23505');
+  });
+
+  it('cancelGenerationJob, retryGenerationJob and getJobEvents, with typed errors', async () => {
+    const job = await a.createGenerationJob({ project_id: projectId, mode: 'shadow', provider: 'simulated' });
+    const canceled = await a.cancelGenerationJob(job.id);
+    expect(canceled).toMatchObject({ id: job.id, status: 'canceled' });
+    const twice = await a.cancelGenerationJob(job.id).catch((e: unknown) => e);
+    expect(twice).toBeInstanceOf(InvalidTransitionError);
+    const retry = await a.retryGenerationJob(job.id);
+    expect(retry).toMatchObject({ status: 'queued', retry_of: job.id, provider: 'simulated', cost_cents: 80 });
+    expect((await a.getJobEvents(job.id)).map((event) => [event.event, event.actor])).toEqual([
+      ['created', `user:${alice.id}`],
+      ['canceled', `user:${alice.id}`],
+    ]);
+    await expect(b.cancelGenerationJob(retry.id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(b.retryGenerationJob(job.id)).rejects.toBeInstanceOf(NotFoundError);
+    expect(await b.getJobEvents(job.id)).toEqual([]);
+  });
+
+  it('the job system\'s columns and statuses are refused with ForbiddenError (PJ009, PJ010)', async () => {
+    const job = await a.createGenerationJob({ project_id: projectId, mode: 'shadow', provider: 'simulated' });
+    const byHand = await a.transitionJobStatus(job.id, 'running').catch((e: unknown) => e);
+    expect(byHand).toBeInstanceOf(ForbiddenError);
+    expect((byHand as ForbiddenError).code).toBe('PJ009');
+    const { error } = await alice.client.from('generation_jobs').update({ attempts: 3 }).eq('id', job.id);
+    expect(error?.code).toBe('PJ010');
+    const running = await a.deleteGenerationJob(job.id).catch((e: unknown) => e);
+    expect(running).toBeInstanceOf(InvalidTransitionError);
+    expect((running as InvalidTransitionError).code).toBe('PJ012');
+  });
+
+  it('getGenerationModes lists the enabled modes with their prices', async () => {
+    const modes = await a.getGenerationModes();
+    expect(new Set(modes.map((mode) => mode.provider))).toEqual(new Set(['local', 'simulated']));
+    expect(modes.find((mode) => mode.provider === 'simulated' && mode.mode === 'lifestyle')).toMatchObject({ price_cents: 250, max_attempts: 3 });
   });
 });

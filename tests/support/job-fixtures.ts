@@ -15,18 +15,39 @@ export async function createAsset(sql: postgres.Sql, userId: string, projectId: 
   return row.id;
 }
 
-export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled';
+export type JobProvider = 'manual' | 'simulated' | 'local' | 'http';
 
-/** A job created queued and moved to `status` along the workflow, as a worker would. */
+/**
+ * A job created queued and moved to `status` along the workflow, as the database owner (the job system)
+ * would. Manual (hand-driven, the seed's flow) unless `provider` says otherwise; the cost of a manual job
+ * is the caller's, other providers are priced from generation_modes.
+ */
 export async function createJob(
   sql: postgres.Sql,
-  job: { userId: string; projectId: string; inputAssetId?: string | null; mode?: string; costCents?: number; status?: JobStatus },
+  job: {
+    userId: string;
+    projectId: string;
+    inputAssetId?: string | null;
+    mode?: string;
+    costCents?: number;
+    status?: JobStatus;
+    provider?: JobProvider;
+    params?: Record<string, unknown>;
+  },
 ): Promise<string> {
+  const provider = job.provider ?? 'manual';
+  const mode = job.mode ?? 'lifestyle';
   const [row] = await sql<{ id: string }[]>`
-    insert into public.generation_jobs (user_id, project_id, input_asset_id, mode, cost_cents)
-    values (${job.userId}, ${job.projectId}, ${job.inputAssetId ?? null}, ${job.mode ?? 'lifestyle'}, ${job.costCents ?? 100})
+    insert into public.generation_jobs (user_id, project_id, input_asset_id, mode, provider, params, cost_cents)
+    values (${job.userId}, ${job.projectId}, ${job.inputAssetId ?? null}, ${mode}, ${provider},
+            ${sql.json((job.params ?? {}) as postgres.JSONValue)}, ${provider === 'manual' ? (job.costCents ?? 100) : 0})
     returning id`;
   const status = job.status ?? 'queued';
+  if (status === 'canceled') {
+    await sql`update public.generation_jobs set status = 'canceled' where id = ${row.id}`;
+    return row.id;
+  }
   if (status !== 'queued') await sql`update public.generation_jobs set status = 'running' where id = ${row.id}`;
   if (status === 'succeeded') await sql`update public.generation_jobs set status = 'succeeded' where id = ${row.id}`;
   if (status === 'failed') {
@@ -49,5 +70,36 @@ export async function createOwner(sql: postgres.Sql): Promise<Owner> {
   return { userId, projectId, assetId };
 }
 
-export const JOB_STATUSES: JobStatus[] = ['queued', 'running', 'succeeded', 'failed'];
-export const ALLOWED_TRANSITIONS = new Set(['queued>running', 'running>succeeded', 'running>failed']);
+export const JOB_STATUSES: JobStatus[] = ['queued', 'running', 'succeeded', 'failed', 'canceled'];
+export const ALLOWED_TRANSITIONS = new Set([
+  'queued>running',
+  'queued>canceled',
+  'running>succeeded',
+  'running>failed',
+  'running>canceled',
+  'running>queued',
+]);
+export const TERMINAL_STATUSES: JobStatus[] = ['succeeded', 'failed', 'canceled'];
+
+/** Queues `count` simulated jobs for `owner` in one statement (one NOTIFY); returns their ids. */
+export async function enqueueSimulatedJobs(
+  sql: postgres.Sql,
+  owner: { userId: string; projectId: string },
+  count: number,
+  params: Record<string, unknown> = {},
+  mode = 'upscale',
+): Promise<string[]> {
+  const rows = await sql<{ id: string }[]>`
+    insert into public.generation_jobs (user_id, project_id, mode, provider, params)
+    select ${owner.userId}, ${owner.projectId}, ${mode}, 'simulated', ${sql.json(params as postgres.JSONValue)}
+    from generate_series(1, ${count})
+    returning id`;
+  return rows.map((row) => row.id);
+}
+
+/** How many of `ids` are in each status. */
+export async function statusCounts(sql: postgres.Sql, ids: string[]): Promise<Record<string, number>> {
+  const rows = await sql<{ status: string; n: number }[]>`
+    select status, count(*)::int as n from public.generation_jobs where id = any(${ids}::uuid[]) group by status`;
+  return Object.fromEntries(rows.map((row) => [row.status, row.n]));
+}

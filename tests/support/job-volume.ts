@@ -75,8 +75,9 @@ export async function dashboardQueries(sql: postgres.Sql, projectId: string): Pr
   ];
 }
 
-function flatten(plan: PlanNode): PlanNode[] {
-  return [plan, ...(plan.Plans ?? []).flatMap(flatten)];
+/** A plan tree as a flat list of its nodes. */
+export function flattenPlan(plan: PlanNode): PlanNode[] {
+  return [plan, ...(plan.Plans ?? []).flatMap(flattenPlan)];
 }
 
 /** EXPLAIN ANALYZE as the user, through RLS: every plan node and the execution time. */
@@ -87,7 +88,7 @@ export async function explainAs(sql: postgres.Sql, userId: string, query: Pick<D
       query.params as never[],
     );
     const [{ Plan, 'Execution Time': ms }] = row['QUERY PLAN'];
-    return { nodes: flatten(Plan), ms };
+    return { nodes: flattenPlan(Plan), ms };
   });
 }
 

@@ -1,0 +1,65 @@
+import { expect, test, type Page } from '@playwright/test';
+import { collectPageErrors, createJob, createProject, jobCard, signUp, statisticsRow } from './helpers';
+
+// The browser-test server runs a job worker on its stack (tests/browser/serve-app.ts): simulated jobs run
+// by themselves, and the page follows them without a reload.
+
+async function markPage(page: Page) {
+  await page.evaluate(() => Object.assign(window, { __noReload: true }));
+}
+async function expectNotReloaded(page: Page) {
+  expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
+}
+
+test('a simulated job runs by itself: queued, running, succeeded, priced by its mode', async ({ page }) => {
+  const errors = collectPageErrors(page);
+  await signUp(page);
+  await createProject(page, 'Worker demo');
+  await markPage(page);
+
+  await page.getByLabel('Provider', { exact: true }).selectOption('simulated');
+  await page.getByLabel('Mode', { exact: true }).selectOption('upscale');
+  await expect(page.getByTestId('job-price')).toContainText('$0.60');
+  await expect(page.getByLabel('Cost (USD)')).toHaveCount(0); // the price sets the cost, not the user
+  await createJob(page, { mode: 'upscale', provider: 'simulated', seconds: '1' });
+
+  const card = jobCard(page, 'upscale');
+  await expect(card.getByTestId('job-provider')).toHaveText('simulated');
+  await expect(card).toHaveAttribute('data-status', 'succeeded', { timeout: 30_000 });
+  await expect(card.getByTestId('job-attempts')).toHaveText('1 of 3');
+  await expect(card).toContainText('$0.60');
+  await expect(card.getByRole('button', { name: /^(Start|Mark|Cancel)/ })).toHaveCount(0);
+  await expect(statisticsRow(page, 'succeeded').locator('td').first()).toHaveText('1');
+  await expectNotReloaded(page);
+  expect(errors).toEqual([]);
+});
+
+test('cancel a running job, retry it, and retry a job that failed', async ({ page }) => {
+  await signUp(page);
+  await createProject(page, 'Cancel and retry');
+  await markPage(page);
+
+  await createJob(page, { mode: 'lifestyle', provider: 'simulated', seconds: '600' });
+  const long = jobCard(page, 'lifestyle');
+  await expect(long).toHaveAttribute('data-status', 'running', { timeout: 30_000 });
+  await long.getByRole('button', { name: /^Cancel job lifestyle/ }).click();
+  // The worker acknowledges at its next heartbeat.
+  await expect(long).toHaveAttribute('data-status', 'canceled', { timeout: 15_000 });
+  await expect(long.getByRole('button', { name: /^Cancel/ })).toHaveCount(0);
+
+  await long.getByRole('button', { name: /^Retry job lifestyle/ }).click();
+  await expect(page.getByRole('article', { name: 'lifestyle' })).toHaveCount(2);
+  const retry = page.locator('article[data-provider="simulated"]').filter({ hasText: 'retry of #' });
+  await expect(retry).toHaveAttribute('data-status', /queued|running/);
+  await retry.getByRole('button', { name: /^Cancel job lifestyle/ }).click();
+  await expect(retry).toHaveAttribute('data-status', 'canceled', { timeout: 15_000 });
+
+  await createJob(page, { mode: 'shadow', provider: 'simulated', seconds: '0', outcome: 'fail-permanent' });
+  const failing = jobCard(page, 'shadow');
+  await expect(failing).toHaveAttribute('data-status', 'failed', { timeout: 30_000 });
+  await expect(failing).toContainText('Error: simulated permanent failure on attempt 1');
+  await failing.getByRole('button', { name: /^Retry job shadow/ }).click();
+  await expect(page.getByRole('article', { name: 'shadow' })).toHaveCount(2);
+  await expect(statisticsRow(page, 'canceled').locator('td').first()).toHaveText('2');
+  await expectNotReloaded(page);
+});

@@ -1,0 +1,68 @@
+/**
+ * `npm run worker`: runs generation jobs from the database queue until SIGTERM/SIGINT.
+ * Configuration comes from the environment (worker/config.ts, README "Environment variables").
+ */
+import postgres from 'postgres';
+import { ConfigError, loadConfig, type WorkerConfig } from './config.ts';
+import { createLogger } from './log.ts';
+import { Runner } from './runner.ts';
+
+let config: WorkerConfig;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
+
+const log = createLogger(config.logLevel, { workerId: config.workerId });
+const sql = postgres(config.databaseUrl, {
+  max: config.dbPoolSize,
+  connect_timeout: 10,
+  idle_timeout: 60,
+  onnotice: () => {},
+  connection: { application_name: 'generation-worker' },
+});
+const runner = new Runner(sql, config, log);
+
+let stopping: Promise<void> | null = null;
+function shutdown(signal: NodeJS.Signals): void {
+  if (stopping) {
+    // A second signal: stop waiting for running jobs (they are aborted and released).
+    log.warn({ signal }, 'second signal: aborting running jobs now');
+    runner.abortAll();
+    return;
+  }
+  log.info({ signal }, 'shutting down');
+  stopping = runner
+    .stop()
+    .then(() => sql.end({ timeout: 5 }))
+    .then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+}
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);
+
+try {
+  await runner.start();
+} catch (error) {
+  log.fatal({ err: error }, `the worker could not start (database: ${redact(config.databaseUrl)})`);
+  await sql.end({ timeout: 1 }).catch(() => undefined);
+  process.exit(1);
+}
+
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'an unparsable URL';
+  }
+}
