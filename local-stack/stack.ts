@@ -4,11 +4,12 @@ import { bootstrapPlatform } from './bootstrap.ts';
 import type { StackConfig } from './config.ts';
 import { apiUrl, dbUrl, paths } from './config.ts';
 import { startGateway } from './http/gateway.ts';
-import type { Api } from './http/types.ts';
+import type { Api, UpgradeApi } from './http/types.ts';
 import { apiKeys, type ApiKeys } from './keys.ts';
 import { pushMigrations } from './migrate.ts';
 import { startPostgres, stopOrphanedPostmaster } from './postgres-server.ts';
 import { assertPortFree } from './processes.ts';
+import { createRealtimeApi } from './realtime/index.ts';
 import { createRestApi } from './rest/index.ts';
 
 export interface StackInfo extends ApiKeys {
@@ -40,7 +41,7 @@ export async function stackInfo(config: StackConfig): Promise<StackInfo> {
   return { apiUrl: apiUrl(config), dbUrl: dbUrl(config), jwtSecret: config.jwtSecret, ...(await apiKeys(config.jwtSecret)) };
 }
 
-/** Starts the APIs (auth + rest) and the gateway in this process, against an already running database. */
+/** Starts the APIs (auth, rest, realtime) and the gateway in this process, against an already running database. */
 export async function startApis(options: {
   databaseUrl: string;
   host: string;
@@ -62,11 +63,20 @@ export async function startApis(options: {
       log: options.log,
     }),
   };
+  const upgrades: Record<string, UpgradeApi> = {
+    '/realtime/v1': await createRealtimeApi({
+      databaseUrl: options.databaseUrl,
+      authenticatorUrl: roleUrl(options.databaseUrl, 'authenticator'),
+      jwtSecret: options.jwtSecret,
+      log: options.log,
+    }),
+  };
+  const closeAll = () => Promise.all([...Object.values(apis), ...Object.values(upgrades)].map((api) => api.close()));
   let server: http.Server;
   try {
-    server = await startGateway({ host: options.host, port: options.port, apis, healthy: () => true, log: options.log });
+    server = await startGateway({ host: options.host, port: options.port, apis, upgrades, healthy: () => true, log: options.log });
   } catch (error) {
-    await Promise.all(Object.values(apis).map((api) => api.close()));
+    await closeAll();
     throw error;
   }
   return {
@@ -76,7 +86,7 @@ export async function startApis(options: {
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await Promise.all(Object.values(apis).map((api) => api.close()));
+      await closeAll();
     },
   };
 }

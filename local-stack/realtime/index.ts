@@ -1,0 +1,89 @@
+/**
+ * The local Realtime server at /realtime/v1 (WebSocket), speaking what @supabase/realtime-js speaks:
+ * transport.ts (handshake, serializers, heartbeats, bounded sockets) → channel.ts (join, leave, tokens,
+ * broadcast, presence) → subscriptions.ts (postgres_changes bindings) ← postgres-changes.ts (the pipeline fed by
+ * wal-reader.ts; values and filters by records.ts; RLS by authorisation.ts).
+ */
+import postgres from 'postgres';
+import type { UpgradeApi } from '../http/types.ts';
+import type { RealtimeContext } from './channel.ts';
+import { ChangePipeline } from './postgres-changes.ts';
+import { SubscriptionRegistry } from './subscriptions.ts';
+import { Topics } from './topics.ts';
+import { Transport, DEFAULT_LIMITS, type TransportLimits } from './transport.ts';
+import { WalReader } from './wal-reader.ts';
+
+export interface RealtimeApiOptions {
+  /** Superuser connection string: logical replication, catalog reads, private-channel checks. */
+  databaseUrl: string;
+  /** Connection string for `authenticator`: the RLS checks switch from it to each subscriber's role. */
+  authenticatorUrl: string;
+  jwtSecret: string;
+  log?: (line: string) => void;
+  limits?: Partial<TransportLimits>;
+}
+
+export interface RealtimeApi extends UpgradeApi {
+  /** Open WebSocket connections (for tests and benchmarks). */
+  readonly socketCount: number;
+  /** The replication slot while changes are being read, else null. */
+  readonly slotName: string | null;
+}
+
+export async function createRealtimeApi(options: RealtimeApiOptions): Promise<RealtimeApi> {
+  const log = options.log ?? (() => {});
+  const admin = postgres(options.databaseUrl, {
+    max: 4,
+    prepare: false,
+    onnotice: () => {},
+    idle_timeout: 60,
+    connection: { application_name: 'local-stack-realtime' },
+  });
+  const checks = postgres(options.authenticatorUrl, {
+    max: 2,
+    prepare: false,
+    onnotice: () => {},
+    idle_timeout: 60,
+    connection: { application_name: 'local-stack-realtime-rls' },
+  });
+  const registry = new SubscriptionRegistry();
+  const pipeline = new ChangePipeline(registry, admin, checks, log);
+  // The WAL is read only once someone subscribes to postgres_changes: a stack nobody listens to holds no slot.
+  let reader: WalReader | null = null;
+  const context: RealtimeContext = {
+    jwtSecret: options.jwtSecret,
+    admin,
+    registry,
+    topics: new Topics(),
+    log,
+    startChanges: () => {
+      reader ??= new WalReader({
+        databaseUrl: options.databaseUrl,
+        onChanges: (changes) => pipeline.dispatch(changes),
+        onRelation: (relation) => pipeline.relationChanged(relation),
+        log,
+      });
+      const current = reader;
+      return current.start().catch(async (error: unknown) => {
+        if (reader === current) reader = null;
+        await current.stop().catch(() => undefined);
+        throw error;
+      });
+    },
+  };
+  const transport = new Transport(context, { ...DEFAULT_LIMITS, ...options.limits });
+  return {
+    upgrade: (request, socket, head) => transport.upgrade(request, socket, head),
+    get socketCount() {
+      return transport.socketCount;
+    },
+    get slotName() {
+      return reader?.slotName ?? null;
+    },
+    close: async () => {
+      await transport.close();
+      await reader?.stop();
+      await Promise.all([admin.end({ timeout: 1 }), checks.end({ timeout: 1 })]);
+    },
+  };
+}

@@ -1,0 +1,4 @@
+/** Identifiers reach SQL only from the catalog or the WAL (never from clients), and always quoted. */
+export const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+export const qualifiedName = (schema: string, table: string): string => `${quoteIdent(schema)}.${quoteIdent(table)}`;
