@@ -82,11 +82,12 @@ export async function startApis(options: {
   return {
     url,
     stop: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      await closeAll();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      // Upgraded (WebSocket) connections are no longer HTTP connections: their API ends them.
+      await Promise.all(Object.values(upgrades).map((api) => api.close()));
+      await closed;
+      await Promise.all(Object.values(apis).map((api) => api.close()));
     },
   };
 }

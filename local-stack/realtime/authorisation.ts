@@ -1,12 +1,12 @@
 /**
  * Who may see a change, decided by PostgreSQL as each subscriber: the `postgres_cdc_rls` design of hosted
  * Realtime, batched. For every batch of changes, one read-only transaction runs, per distinct (role, claims) group,
- * `set role` + `request.jwt.claims` and one query that returns which of the group's changes it may SELECT:
- * - INSERT/UPDATE: the row, looked up by primary key in the table itself, so RLS and grants apply as to any query
- *   of that subscriber (hosted's `walrus_rls_stmt`);
- * - DELETE on a table with RLS: the row is gone, so the table's SELECT policies that apply to the role are
- *   evaluated against the old row, which needs REPLICA IDENTITY FULL; without it the delete is not sent (hosted
- *   sends the primary key to every subscriber instead).
+ * `set role` + `request.jwt.claims` and one query that returns which of the group's changes it may SELECT: the
+ * table's SELECT policies that apply to the role, evaluated by PostgreSQL against the row as the change left it
+ * (the old row for a DELETE, which needs REPLICA IDENTITY FULL; without it a delete on an RLS table is not sent,
+ * where hosted sends its primary key to every subscriber). Evaluating the row version of the change, rather than
+ * looking the row up again (hosted's `walrus_rls_stmt`), keeps a change visible when the row was deleted before
+ * the check and never shows a version of the row the subscriber could not read.
  * Roles that bypass RLS, and tables without RLS, need only the column grants.
  */
 import type postgres from 'postgres';
@@ -23,6 +23,8 @@ export interface RoleTableAccess {
   columns: { name: string; type: string }[];
   /** SELECT policies that apply to the role: USING expressions as PostgreSQL prints them. */
   policies: { permissive: boolean; using: string | null }[];
+  /** Primary key columns (under REPLICA IDENTITY FULL the WAL marks every column as key). */
+  primaryKey: string[];
 }
 
 const ACCESS_TTL_MS = 5_000;
@@ -56,11 +58,15 @@ export class AccessCache {
           select jsonb_agg(jsonb_build_object('permissive', p.polpermissive, 'using', pg_get_expr(p.polqual, p.polrelid)))
           from pg_policy p
           where p.polrelid = c.oid and p.polcmd in ('r', '*')
-            and (p.polroles = '{0}' or exists (select 1 from unnest(p.polroles) pr where pg_has_role(r.oid, pr, 'USAGE')))), '[]'::jsonb)
+            and (p.polroles = '{0}' or exists (select 1 from unnest(p.polroles) pr where pg_has_role(r.oid, pr, 'USAGE')))), '[]'::jsonb),
+        'primaryKey', coalesce((
+          select jsonb_agg(a.attname order by array_position(i.indkey::int2[], a.attnum))
+          from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey::int2[])
+          where i.indrelid = c.oid and i.indisprimary), '[]'::jsonb)
       ) as access
       from pg_class c, pg_roles r
       where c.oid = ${relationOid} and r.rolname = ${role}`;
-    const access: RoleTableAccess = row?.access ?? { rls: true, bypass: false, schemaUsage: false, columns: [], policies: [] };
+    const access: RoleTableAccess = row?.access ?? { rls: true, bypass: false, schemaUsage: false, columns: [], policies: [], primaryKey: [] };
     if (this.entries.size >= ACCESS_CACHE_LIMIT) this.entries.clear();
     this.entries.set(key, { access, at: Date.now() });
     return access;
@@ -71,7 +77,7 @@ export class AccessCache {
 export interface VisibilityQuestion {
   relation: Relation;
   kind: ChangeKind;
-  /** The new row for INSERT/UPDATE, the old row for DELETE. */
+  /** The row as the change left it: the new row for INSERT/UPDATE, the old row for DELETE. */
   tuple: TextTuple;
   access: RoleTableAccess;
 }
@@ -85,18 +91,15 @@ export interface SubscriberGroup {
 
 /** JSON values for jsonb_populate_record: text values, except json/jsonb columns, which must be JSON. */
 const JSON_TYPE_OIDS = new Set([114, 3802]);
-export function tupleJson(relation: Relation, tuple: TextTuple, onlyKey = false): Record<string, unknown> {
+export function tupleJson(relation: Relation, tuple: TextTuple): Record<string, unknown> {
   const object: Record<string, unknown> = {};
   for (const column of relation.columns) {
-    if (onlyKey && !column.key) continue;
     const value = tuple[column.name];
     if (value === undefined) continue;
     object[column.name] = value !== null && JSON_TYPE_OIDS.has(column.typeOid) ? JSON.parse(value) : value;
   }
   return object;
 }
-
-const keyColumns = (relation: Relation) => relation.columns.filter((column) => column.key).map((column) => column.name);
 
 /** The combined USING of the role's SELECT policies, as PostgreSQL combines them (no permissive policy: no rows). */
 function policyExpression(access: RoleTableAccess): string {
@@ -111,50 +114,37 @@ export function answerWithoutQuery(question: VisibilityQuestion): boolean | null
   const { access, kind, relation } = question;
   if (!access.schemaUsage) return false;
   if (access.bypass || !access.rls) return true;
-  if (kind === 'DELETE') return relation.replicaIdentity === 'full' && access.policies.length > 0 ? null : false;
+  if (access.policies.length === 0) return false;
+  if (kind === 'DELETE' && relation.replicaIdentity !== 'full') return false;
   return null;
 }
 
 /** The query for one group: indexes (into `questions`) of the changes the group may see. */
 function groupQuery(questions: VisibilityQuestion[]): { text: string; params: string[] } {
-  const byStatement = new Map<string, { sql: (input: string) => string; items: { index: number; value: unknown }[] }>();
+  const byTable = new Map<number, { sql: (input: string) => string; items: unknown[] }>();
   questions.forEach((question, index) => {
     if (answerWithoutQuery(question) !== null) return;
-    const { relation, kind, tuple, access } = question;
-    const table = qualifiedName(relation.schema, relation.table);
-    const statementKey = `${relation.oid}|${kind === 'DELETE' ? 'policy' : 'exists'}`;
-    let statement = byStatement.get(statementKey);
+    const { relation, tuple, access } = question;
+    let statement = byTable.get(relation.oid);
     if (!statement) {
-      if (kind === 'DELETE') {
-        const expression = policyExpression(access);
-        statement = {
-          items: [],
-          sql: (input) =>
-            `select (_rt_e._rt_v->>'_rt_index')::int as index
-             from jsonb_array_elements(${input}) as _rt_e(_rt_v)
-             cross join lateral (select (jsonb_populate_record(null::${table}, _rt_e._rt_v)).*) as ${quoteIdent(relation.table)}
-             where ${expression}`,
-        };
-      } else {
-        const join = keyColumns(relation)
-          .map((column) => `_rt_x.${quoteIdent(column)} = _rt_k.${quoteIdent(column)}`)
-          .join(' and ');
-        statement = {
-          items: [],
-          sql: (input) =>
-            `select (_rt_e._rt_v->>'_rt_index')::int as index
-             from jsonb_array_elements(${input}) as _rt_e(_rt_v)
-             cross join lateral jsonb_populate_record(null::${table}, _rt_e._rt_v) as _rt_k
-             where exists (select 1 from ${table} as _rt_x where ${join})`,
-        };
-      }
-      byStatement.set(statementKey, statement);
+      const table = qualifiedName(relation.schema, relation.table);
+      const expression = policyExpression(access);
+      // The row stands in for the table under the table's own name, so the policies' column references resolve.
+      statement = {
+        items: [],
+        sql: (input) =>
+          `select (_rt_e._rt_v->>'_rt_index')::int as index
+           from jsonb_array_elements(${input}) as _rt_e(_rt_v)
+           cross join lateral (select (jsonb_populate_record(null::${table}, _rt_e._rt_v)).*) as ${quoteIdent(relation.table)}
+           where ${expression}`,
+      };
+      byTable.set(relation.oid, statement);
     }
-    statement.items.push({ index, value: { ...tupleJson(relation, tuple, kind !== 'DELETE'), _rt_index: index } });
+    statement.items.push({ ...tupleJson(relation, tuple), _rt_index: index });
   });
   const params: string[] = [];
-  const parts = [...byStatement.values()].map((statement) => {
-    params.push(JSON.stringify(statement.items.map((item) => item.value)));
+  const parts = [...byTable.values()].map((statement) => {
+    params.push(JSON.stringify(statement.items));
     return statement.sql(`$${params.length}::text::jsonb`);
   });
   return { text: parts.join('\nunion all\n'), params };

@@ -24,7 +24,11 @@ interface PreparedChange {
   decodedOld: DecodedTuple | null;
 }
 
-const hasKey = (relation: Relation) => relation.columns.some((column) => column.key);
+function stripUndefined(tuple: TextTuple | null): TextTuple {
+  const out: TextTuple = {};
+  for (const [name, value] of Object.entries(tuple ?? {})) if (value !== undefined) out[name] = value;
+  return out;
+}
 
 function pick(record: Record<string, unknown>, names: Set<string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -99,11 +103,11 @@ export class ChangePipeline {
       const access = accessOf(subscriber, change);
       if (change.kind !== 'DELETE') {
         const selectable = new Set(access.columns.map((column) => column.name));
-        if (!hasKey(change.relation)) {
+        if (access.primaryKey.length === 0) {
           notices.set(candidate, 'Error 400: Bad Request, no primary key');
           continue;
         }
-        if (!access.schemaUsage || change.relation.columns.some((column) => column.key && !selectable.has(column.name))) {
+        if (!access.schemaUsage || access.primaryKey.some((name) => !selectable.has(name))) {
           notices.set(candidate, 'Error 401: Unauthorized');
           continue;
         }
@@ -115,7 +119,8 @@ export class ChangePipeline {
         groups.set(groupKey, group);
       }
       if (!group.questionOf.has(candidate.change)) {
-        const tuple: TextTuple | null = change.kind === 'DELETE' ? change.oldRecord : change.record;
+        // An UPDATE's new tuple lacks unchanged TOASTed values; the old row (REPLICA IDENTITY FULL) has them.
+        const tuple: TextTuple | null = change.kind === 'DELETE' ? change.oldRecord : { ...(change.oldRecord ?? {}), ...stripUndefined(change.record) };
         if (!tuple) continue;
         const question: VisibilityQuestion = { relation: change.relation, kind: change.kind, tuple, access };
         group.questionOf.set(candidate.change, group.questions.length);
@@ -207,7 +212,7 @@ export class ChangePipeline {
 
   private payload({ change, decoded, decodedOld }: PreparedChange, access: RoleTableAccess, select: string[] | null): string {
     const readable = new Set(access.columns.map((column) => column.name).filter((name) => !select || select.includes(name)));
-    const keys = new Set(change.relation.columns.filter((column) => column.key).map((column) => column.name));
+    const keys = new Set(access.primaryKey);
     const errors: string[] = [];
     const data: Record<string, unknown> = {
       schema: change.relation.schema,

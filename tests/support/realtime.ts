@@ -1,6 +1,8 @@
 import type { RealtimeChannel, RealtimePostgresChangesPayload, SupabaseClient } from '@supabase/supabase-js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type postgres from 'postgres';
+import type { TestApi } from './api.ts';
+import { signUpUser, untypedClient } from './users.ts';
 
 /** Polls `check` until it returns true (or a value), failing after `timeoutMs`. Never a fixed sleep. */
 export async function until<T>(check: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<Exclude<T, false | null | undefined>> {
@@ -85,4 +87,13 @@ export async function createNotesTable(sql: postgres.Sql, name = 'notes', option
     ${options.replicaIdentityFull ? `alter table public.${name} replica identity full;` : ''}
     alter publication supabase_realtime add table public.${name};
   `);
+}
+
+/** A user's own supabase-js client without the app's Database type (suites with fixture tables), signed in. */
+export async function fixtureClient(api: TestApi, label: string): Promise<{ id: string; accessToken: string; client: SupabaseClient }> {
+  const user = await signUpUser(api, label);
+  const client = untypedClient(api);
+  const { data, error } = await client.auth.signInWithPassword({ email: user.email, password: user.password });
+  if (error || !data.session) throw new Error(`sign-in failed: ${error?.message}`);
+  return { id: user.id, accessToken: data.session.access_token, client };
 }
