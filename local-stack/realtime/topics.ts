@@ -73,9 +73,14 @@ export class Topics {
     const meta: PresenceMeta = { ...payload, phx_ref: phxRef() };
     if (previous) meta.phx_ref_prev = previous.phx_ref;
     metas.set(member, meta);
-    const diff: PresenceDiff = { joins: { [presenceKey]: { metas: [meta] } }, leaves: {} };
-    if (previous) diff.leaves[presenceKey] = { metas: [previous] };
-    for (const other of topic.members) other.deliverPresenceDiff(diff);
+    // An update goes out as a leave, then a join: realtime-js's presence callbacks strip `phx_ref` from the metas
+    // they are given, so a leave that arrives in the same diff as its join no longer matches the old meta.
+    if (previous) {
+      const leave: PresenceDiff = { joins: {}, leaves: { [presenceKey]: { metas: [previous] } } };
+      for (const other of topic.members) other.deliverPresenceDiff(leave);
+    }
+    const join: PresenceDiff = { joins: { [presenceKey]: { metas: [meta] } }, leaves: {} };
+    for (const other of topic.members) other.deliverPresenceDiff(join);
   }
 
   untrack(key: string, member: TopicMember, presenceKey: string): void {
