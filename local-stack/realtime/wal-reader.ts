@@ -72,6 +72,12 @@ export function compareLsn(a: string, b: string): number {
   return difference < 0n ? -1 : difference > 0n ? 1 : 0;
 }
 
+function previousLsn(lsn: string): string {
+  const [high, low] = lsn.split('/');
+  const value = ((BigInt(`0x${high}`) << 32n) | BigInt(`0x${low}`)) - 1n;
+  return `${(value >> 32n).toString(16).toUpperCase()}/${(value & 0xffffffffn).toString(16).toUpperCase()}`;
+}
+
 /** pgoutput's parser, but keeping values as the text PostgreSQL sent (pg's type parsers would turn them into JS values). */
 class TextPgoutputPlugin extends PgoutputPlugin {
   received = 0;
@@ -168,7 +174,9 @@ export class WalReader {
       let processed = 0;
       let keepalive: { lsn: string; received: number } | null = null;
       const confirm = async (lsn: string) => {
-        if (!this.stopped) await service.acknowledge(lsn).catch(() => undefined);
+        // The library reports `lsn + 1` (right for the start of a WAL record); a walsender that is shutting down
+        // waits for the exact position it sent, so hand it the one before.
+        if (!this.stopped && lsn !== '0/0') await service.acknowledge(previousLsn(lsn)).catch(() => undefined);
       };
       service.on('start', () => {
         delay = 100;
