@@ -75,6 +75,8 @@ export class AccessCache {
 
 /** One change a group wants to see. */
 export interface VisibilityQuestion {
+  /** The change's position in its batch (questions of several groups about one change share its row). */
+  change: number;
   relation: Relation;
   kind: ChangeKind;
   /** The row as the change left it: the new row for INSERT/UPDATE, the old row for DELETE. */
@@ -91,14 +93,31 @@ export interface SubscriberGroup {
 
 /** JSON values for jsonb_populate_record: text values, except json/jsonb columns, which must be JSON. */
 const JSON_TYPE_OIDS = new Set([114, 3802]);
-export function tupleJson(relation: Relation, tuple: TextTuple): Record<string, unknown> {
+export function tupleJson(relation: Relation, tuple: TextTuple, only?: Set<string>): Record<string, unknown> {
   const object: Record<string, unknown> = {};
   for (const column of relation.columns) {
+    if (only && !only.has(column.name)) continue;
     const value = tuple[column.name];
     if (value === undefined) continue;
     object[column.name] = value !== null && JSON_TYPE_OIDS.has(column.typeOid) ? JSON.parse(value) : value;
   }
   return object;
+}
+
+/**
+ * The columns the role's policies can read: names that occur in their expressions, or every column when the
+ * table's own name occurs alone (a whole-row reference). Only these travel to the check, which keeps it cheap.
+ */
+function policyColumns(relation: Relation, access: RoleTableAccess): Set<string> {
+  const tokens = new Set<string>();
+  for (const policy of access.policies) {
+    for (const match of (policy.using ?? '').matchAll(/"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_$]*)(\s*\.)?/g)) {
+      const name = match[1] !== undefined ? match[1].replaceAll('""', '"') : match[2];
+      if (name === relation.table && match[3] === undefined) return new Set(relation.columns.map((column) => column.name));
+      tokens.add(name);
+    }
+  }
+  return new Set(relation.columns.map((column) => column.name).filter((name) => tokens.has(name)));
 }
 
 /** The combined USING of the role's SELECT policies, as PostgreSQL combines them (no permissive policy: no rows). */
@@ -119,91 +138,97 @@ export function answerWithoutQuery(question: VisibilityQuestion): boolean | null
   return null;
 }
 
-/** The query for one group: indexes (into `questions`) of the changes the group may see. */
-function groupQuery(questions: VisibilityQuestion[]): { text: string; params: string[] } {
-  const byTable = new Map<number, { sql: (input: string) => string; items: unknown[] }>();
-  questions.forEach((question, index) => {
-    if (answerWithoutQuery(question) !== null) return;
-    const { relation, tuple, access } = question;
-    let statement = byTable.get(relation.oid);
-    if (!statement) {
-      const table = qualifiedName(relation.schema, relation.table);
-      const expression = policyExpression(access);
-      // The row stands in for the table under the table's own name, so the policies' column references resolve.
-      statement = {
-        items: [],
-        sql: (input) =>
-          `select (_rt_e._rt_v->>'_rt_index')::int as index
-           from jsonb_array_elements(${input}) as _rt_e(_rt_v)
-           cross join lateral (select (jsonb_populate_record(null::${table}, _rt_e._rt_v)).*) as ${quoteIdent(relation.table)}
-           where ${expression}`,
-      };
-      byTable.set(relation.oid, statement);
-    }
-    statement.items.push({ ...tupleJson(relation, tuple), _rt_index: index });
-  });
-  const params: string[] = [];
-  const parts = [...byTable.values()].map((statement) => {
-    params.push(JSON.stringify(statement.items));
-    return statement.sql(`$${params.length}::text::jsonb`);
-  });
-  return { text: parts.join('\nunion all\n'), params };
+/** The query over one table's rows (`$1`, a JSON array) returning the indexes of the rows the current role may read. */
+function tableQuery(relation: Relation, access: RoleTableAccess): string {
+  // The row stands in for the table under the table's own name, so the policies' column references resolve.
+  return `select (_rt_e._rt_v->>'_rt_index')::int
+    from jsonb_array_elements($1) as _rt_e(_rt_v)
+    cross join lateral jsonb_populate_record(null::${qualifiedName(relation.schema, relation.table)}, _rt_e._rt_v) as ${quoteIdent(relation.table)}
+    where ${policyExpression(access)}`;
 }
+
+/** One table's rows in a batch check: each asked-about change once, with only the columns policies read. */
+interface BatchTable {
+  relation: Relation;
+  rows: { change: number; tuple: TextTuple }[];
+  /** change index → position in `rows`. */
+  positions: Map<number, number>;
+  columns: Set<string>;
+}
+
+const rowsJson = (table: BatchTable) => table.rows.map(({ change, tuple }) => ({ ...tupleJson(table.relation, tuple, table.columns), _rt_index: change }));
 
 export class VisibilityChecker {
   constructor(
     /** Connection as `authenticator`, which may switch to the API roles only (as PostgREST does). */
     private readonly sql: postgres.Sql,
     private readonly log: (line: string) => void,
-    private readonly statementTimeoutMs = 10_000,
   ) {}
 
   /**
-   * For each group, the set of question indexes it may see. All groups run in one read-only transaction (one
-   * round trip for the pipeline); when a group's query fails (a policy raising, a timeout), the groups are
-   * retried one transaction each, and the failing group sees nothing.
+   * For each group, the set of its question indexes it may see: one call of `_local_stack.realtime_visible` for
+   * the whole batch, each table's rows sent once, each group checked as its own role and claims.
    */
   async check(groups: SubscriberGroup[]): Promise<Map<string, Set<number>>> {
     const result = new Map<string, Set<number>>();
-    const pending: { group: SubscriberGroup; query: { text: string; params: string[] } }[] = [];
+    const tables: BatchTable[] = [];
+    const tableIndex = new Map<number, number>();
+    const checks: { role: string; claims: string; queries: { table: number; sql: string; rows?: number[] }[] }[] = [];
+    const asked: { group: SubscriberGroup; byChange: Map<number, number> }[] = [];
     for (const group of groups) {
       const visible = new Set<number>();
-      group.questions.forEach((question, index) => {
-        if (answerWithoutQuery(question) === true) visible.add(index);
-      });
       result.set(group.key, visible);
-      const query = groupQuery(group.questions);
-      if (query.text !== '') pending.push({ group, query });
-    }
-    if (pending.length === 0) return result;
-    try {
-      const answers = await this.run(pending);
-      answers.forEach((rows, i) => rows.forEach((row) => result.get(pending[i].group.key)!.add(row.index)));
-    } catch {
-      for (const item of pending) {
-        try {
-          const [rows] = await this.run([item]);
-          rows.forEach((row) => result.get(item.group.key)!.add(row.index));
-        } catch (error) {
-          this.log(`[realtime] RLS check failed for role ${item.group.role}: ${(error as Error).message}`);
+      const queries = new Map<number, { table: number; sql: string; rows: number[] }>();
+      // A group asks once per change (change indexes are unique across the batch's tables).
+      const byChange = new Map<number, number>();
+      group.questions.forEach((question, index) => {
+        const answer = answerWithoutQuery(question);
+        if (answer !== null) {
+          if (answer) visible.add(index);
+          return;
         }
+        const { relation } = question;
+        let t = tableIndex.get(relation.oid);
+        if (t === undefined) {
+          t = tables.push({ relation, rows: [], positions: new Map(), columns: new Set() }) - 1;
+          tableIndex.set(relation.oid, t);
+        }
+        let position = tables[t].positions.get(question.change);
+        if (position === undefined) {
+          position = tables[t].rows.push({ change: question.change, tuple: question.tuple }) - 1;
+          tables[t].positions.set(question.change, position);
+        }
+        let query = queries.get(t);
+        if (!query) {
+          queries.set(t, (query = { table: t, sql: tableQuery(relation, question.access), rows: [] }));
+          for (const column of policyColumns(relation, question.access)) tables[t].columns.add(column);
+        }
+        query.rows.push(position);
+        byChange.set(question.change, index);
+      });
+      if (queries.size > 0) {
+        // A group that asks about every row of a table says so (no `rows`): the check takes the table as sent.
+        const parts = [...queries.values()].map((query) =>
+          query.rows.length === tables[query.table].rows.length ? { table: query.table, sql: query.sql } : query,
+        );
+        checks.push({ role: group.role, claims: group.claimsJson, queries: parts });
+        asked.push({ group, byChange });
       }
+    }
+    if (checks.length === 0) return result;
+    try {
+      const rows = await this.sql<{ check_index: number; table_index: number; row_index: number }[]>`
+        select check_index, table_index, row_index
+        from _local_stack.realtime_visible(${JSON.stringify({ tables: tables.map(rowsJson), checks })}::text::jsonb)`;
+      for (const row of rows) {
+        const { group, byChange } = asked[row.check_index];
+        const index = byChange.get(row.row_index);
+        if (index !== undefined) result.get(group.key)!.add(index);
+      }
+    } catch (error) {
+      // Nothing is sent that was not checked.
+      this.log(`[realtime] RLS check failed: ${(error as Error).message}`);
     }
     return result;
-  }
-
-  private async run(items: { group: SubscriberGroup; query: { text: string; params: string[] } }[]): Promise<{ index: number }[][]> {
-    const answers = await this.sql.begin('read only', (tx) => {
-      const statements: postgres.PendingQuery<postgres.Row[]>[] = [
-        tx`select set_config('statement_timeout', ${String(this.statementTimeoutMs)}, true)`,
-      ];
-      for (const { group, query } of items) {
-        statements.push(tx`select set_config('role', ${group.role}, true), set_config('request.jwt.claims', ${group.claimsJson}, true)`);
-        statements.push(tx.unsafe(query.text, query.params));
-      }
-      return statements;
-    });
-    const rows = answers as unknown as { index: number }[][];
-    return items.map((_, i) => rows[2 + i * 2]);
   }
 }

@@ -9,6 +9,7 @@ import { channelPolicies, type ChannelPolicies } from './channel-policies.ts';
 import { encode, encodeRaw, encodeUserBroadcast, type InboundMessage, type UserBroadcast, type Vsn } from './serializer.ts';
 import {
   bindingId,
+  currentLsn,
   resolveSubscription,
   SubscriptionError,
   type ChangeSubscriber,
@@ -79,8 +80,15 @@ export class Channel implements ChangeSubscriber, TopicMember {
     return this.claims?.role ?? 'anon';
   }
 
-  get claimsJson(): string {
-    return JSON.stringify(this.claims ?? {});
+  /** The claims as `request.jwt.claims` holds them; also the key that groups subscribers for RLS checks. */
+  claimsJson = '{}';
+  groupKey = '';
+
+  private setClaims(claims: ChannelClaims, token: string): void {
+    this.claims = claims;
+    this.token = token;
+    this.claimsJson = JSON.stringify(claims);
+    this.groupKey = `${claims.role}\u0000${this.claimsJson}`;
   }
 
   get isJoined(): boolean {
@@ -156,8 +164,7 @@ export class Channel implements ChangeSubscriber, TopicMember {
     const given = typeof payload.access_token === 'string' ? payload.access_token : typeof payload.user_token === 'string' ? payload.user_token : null;
     const token = given === null || given.startsWith('sb_') ? this.socket.token : given;
     try {
-      this.claims = await verifyChannelToken(token, this.context.jwtSecret);
-      this.token = token;
+      this.setClaims(await verifyChannelToken(token, this.context.jwtSecret), token);
     } catch (error) {
       if (error instanceof TokenError) return this.reply(message.ref, 'error', { reason: error.reason });
       throw error;
@@ -200,12 +207,13 @@ export class Channel implements ChangeSubscriber, TopicMember {
   /** Validates and registers the channel's bindings (all or none); true, or the error message for the client. */
   private async subscribe(): Promise<true | string> {
     try {
-      const resolved: PostgresSubscription[] = [];
+      const resolved: Omit<PostgresSubscription, 'since'>[] = [];
       for (const binding of this.bindings) resolved.push({ ...(await resolveSubscription(this.context.admin, binding, this.role)), subscriber: this });
       await this.context.startChanges();
+      const since = await currentLsn(this.context.admin);
       this.context.registry.removeSubscriber(this);
       if (this.closed) return true;
-      for (const subscription of resolved) this.context.registry.add(subscription);
+      for (const subscription of resolved) this.context.registry.add({ ...subscription, since });
       return true;
     } catch (error) {
       if (error instanceof SubscriptionError) return error.message;
@@ -229,8 +237,7 @@ export class Channel implements ChangeSubscriber, TopicMember {
       if (error instanceof TokenError) return this.shutdown(error.message);
       throw error;
     }
-    this.claims = claims;
-    this.token = token;
+    this.setClaims(claims, token);
     if (this.isPrivate) {
       const before = this.policies;
       this.policies = await channelPolicies(this.context.admin, this.subTopic, this.role, this.claimsJson).catch(() => null);

@@ -44,7 +44,8 @@ export async function createRealtimeApi(options: RealtimeApiOptions): Promise<Re
     prepare: false,
     onnotice: () => {},
     idle_timeout: 60,
-    connection: { application_name: 'local-stack-realtime-rls' },
+    // RLS checks of one batch run in one statement; a policy that hangs must not stall the pipeline forever.
+    connection: { application_name: 'local-stack-realtime-rls', statement_timeout: 60_000 },
   });
   const registry = new SubscriptionRegistry();
   const pipeline = new ChangePipeline(registry, admin, checks, log);

@@ -4,7 +4,7 @@
  * Realtime sends it: `{ids, data: {schema, table, commit_timestamp, type, columns, record, old_record, errors}}`.
  */
 import type postgres from 'postgres';
-import { AccessCache, VisibilityChecker, type RoleTableAccess, type SubscriberGroup, type VisibilityQuestion } from './authorisation.ts';
+import { AccessCache, VisibilityChecker, type RoleTableAccess, type SubscriberGroup } from './authorisation.ts';
 import { decodeTuples, type DecodedTuple, type TypedCondition } from './records.ts';
 import type { ChangeSubscriber, PostgresSubscription, SubscriptionRegistry } from './subscriptions.ts';
 import type { Relation, TextTuple, WalChange } from './wal-reader.ts';
@@ -13,15 +13,31 @@ import type { Relation, TextTuple, WalChange } from './wal-reader.ts';
 const MAX_RECORD_BYTES = 1024 * 1024;
 const SMALL_VALUE_BYTES = 64;
 
-interface Candidate {
-  subscription: PostgresSubscription;
-  change: number;
-}
-
 interface PreparedChange {
   change: WalChange;
   decoded: DecodedTuple | null;
   decodedOld: DecodedTuple | null;
+  /** Position of each filter condition in `matches` of the decoded tuples. */
+  predicateIndex: Map<TypedCondition, number>;
+}
+
+/** A subscription that wants a change, and what it takes to send it. */
+interface Match {
+  change: number;
+  subscription: PostgresSubscription;
+  access: RoleTableAccess;
+  /** Hosted's error-only payload (no primary key, key not readable), sent without a check. */
+  notice?: string;
+  /** Index of the RLS question in the subscriber's group. */
+  question?: number;
+}
+
+/** A filter condition on a decoded tuple: by canonical text (see TypedCondition.canonical) or by its SQL result. */
+function conditionHolds(condition: TypedCondition, tuple: DecodedTuple, predicateIndex: Map<TypedCondition, number>): boolean {
+  if (!condition.canonical) return tuple.matches[predicateIndex.get(condition)!];
+  const value = tuple.texts[condition.condition.column];
+  if (value === null || value === undefined) return false;
+  return condition.canonical.includes(value) !== condition.condition.negate;
 }
 
 function stripUndefined(tuple: TextTuple | null): TextTuple {
@@ -55,7 +71,7 @@ export class ChangePipeline {
     private readonly admin: postgres.Sql,
     /** `authenticator` connection: the RLS checks switch from it to each subscriber's role. */
     checkSql: postgres.Sql,
-    private readonly log: (line: string) => void,
+    log: (line: string) => void,
   ) {
     this.access = new AccessCache(admin);
     this.checker = new VisibilityChecker(checkSql, log);
@@ -67,130 +83,125 @@ export class ChangePipeline {
 
   async dispatch(changes: WalChange[]): Promise<void> {
     // 1. Which subscriptions want which change (table and event).
-    const candidates: Candidate[] = [];
-    changes.forEach((change, index) => {
-      for (const subscription of this.registry.forTable(change.relation.oid, change.kind)) candidates.push({ subscription, change: index });
-    });
-    if (candidates.length === 0) return;
+    const wanted = changes.map((change) =>
+      this.registry
+        .forTable(change.relation.oid)
+        .filter((subscription) => (subscription.event === '*' || subscription.event === change.kind) && change.commitLsn >= subscription.since),
+    );
+    if (wanted.every((subscriptions) => subscriptions.length === 0)) return;
 
     // 2. Values as JSON and filter results, one query per table.
-    const prepared = await this.prepare(changes, candidates);
+    const prepared = await this.prepare(changes, wanted);
 
-    // 3. Filters.
-    const matched = candidates.filter(({ subscription, change }) => {
-      const { change: walChange, decoded, decodedOld } = prepared[change];
-      const conditions = subscription.tables.get(walChange.relation.oid) ?? [];
-      if (conditions.length === 0) return true;
-      const tuple = walChange.kind === 'DELETE' ? decodedOld : decoded;
-      if (!tuple) return false;
-      return conditions.every((condition) => tuple.matches[this.predicateIndex(walChange.relation.oid, condition)]);
-    });
-    if (matched.length === 0) return;
-
-    // 4. What each role may read of each table, and RLS per (role, claims) group.
-    const accessByKey = new Map<string, RoleTableAccess>();
-    for (const { subscription, change } of matched) {
-      const key = `${prepared[change].change.relation.oid}|${subscription.subscriber.role}`;
-      if (!accessByKey.has(key)) accessByKey.set(key, await this.access.get(prepared[change].change.relation.oid, subscription.subscriber.role));
-    }
-    const accessOf = (subscriber: ChangeSubscriber, change: WalChange) => accessByKey.get(`${change.relation.oid}|${subscriber.role}`)!;
-
+    // 3. Filters; what each role may read of each table; one RLS question per (group, change).
+    const accessOf = new Map<number, Map<string, RoleTableAccess>>();
     const groups = new Map<string, SubscriberGroup & { questionOf: Map<number, number> }>();
-    const notices = new Map<Candidate, string>();
-    for (const candidate of matched) {
-      const { subscriber } = candidate.subscription;
-      const { change } = prepared[candidate.change];
-      const access = accessOf(subscriber, change);
-      if (change.kind !== 'DELETE') {
-        const selectable = new Set(access.columns.map((column) => column.name));
-        if (access.primaryKey.length === 0) {
-          notices.set(candidate, 'Error 400: Bad Request, no primary key');
-          continue;
+    const matches: Match[] = [];
+    for (let index = 0; index < changes.length; index++) {
+      const { change, decoded, decodedOld, predicateIndex } = prepared[index];
+      let checkTuple: TextTuple | null | undefined;
+      for (const subscription of wanted[index]) {
+        const conditions = subscription.tables.get(change.relation.oid) ?? [];
+        if (conditions.length > 0) {
+          const tuple = change.kind === 'DELETE' ? decodedOld : decoded;
+          if (!tuple || !conditions.every((condition) => conditionHolds(condition, tuple, predicateIndex))) continue;
         }
-        if (!access.schemaUsage || access.primaryKey.some((name) => !selectable.has(name))) {
-          notices.set(candidate, 'Error 401: Unauthorized');
-          continue;
+        const { subscriber } = subscription;
+        let byRole = accessOf.get(change.relation.oid);
+        if (!byRole) accessOf.set(change.relation.oid, (byRole = new Map()));
+        let access = byRole.get(subscriber.role);
+        if (!access) byRole.set(subscriber.role, (access = await this.access.get(change.relation.oid, subscriber.role)));
+        const match: Match = { change: index, subscription, access };
+        matches.push(match);
+        if (change.kind !== 'DELETE') {
+          if (access.primaryKey.length === 0) {
+            match.notice = 'Error 400: Bad Request, no primary key';
+            continue;
+          }
+          if (!access.schemaUsage || access.primaryKey.some((name) => !access.columns.some((column) => column.name === name))) {
+            match.notice = 'Error 401: Unauthorized';
+            continue;
+          }
         }
-      }
-      const groupKey = `${subscriber.role}\u0000${subscriber.claimsJson}`;
-      let group = groups.get(groupKey);
-      if (!group) {
-        group = { key: groupKey, role: subscriber.role, claimsJson: subscriber.claimsJson, questions: [], questionOf: new Map() };
-        groups.set(groupKey, group);
-      }
-      if (!group.questionOf.has(candidate.change)) {
         // An UPDATE's new tuple lacks unchanged TOASTed values; the old row (REPLICA IDENTITY FULL) has them.
-        const tuple: TextTuple | null = change.kind === 'DELETE' ? change.oldRecord : { ...(change.oldRecord ?? {}), ...stripUndefined(change.record) };
-        if (!tuple) continue;
-        const question: VisibilityQuestion = { relation: change.relation, kind: change.kind, tuple, access };
-        group.questionOf.set(candidate.change, group.questions.length);
-        group.questions.push(question);
+        checkTuple ??= change.kind === 'DELETE' ? change.oldRecord : { ...(change.oldRecord ?? {}), ...stripUndefined(change.record) };
+        if (!checkTuple) continue;
+        let group = groups.get(subscriber.groupKey);
+        if (!group) {
+          group = { key: subscriber.groupKey, role: subscriber.role, claimsJson: subscriber.claimsJson, questions: [], questionOf: new Map() };
+          groups.set(subscriber.groupKey, group);
+        }
+        let question = group.questionOf.get(index);
+        if (question === undefined) {
+          question = group.questions.push({ change: index, relation: change.relation, kind: change.kind, tuple: checkTuple, access }) - 1;
+          group.questionOf.set(index, question);
+        }
+        match.question = question;
       }
     }
+    if (matches.length === 0) return;
     const visible = await this.checker.check([...groups.values()]);
 
-    // 5. One message per channel and payload: payloads differ by role (readable columns) and `select`.
+    // 4. One message per channel and payload: payloads differ by role (readable columns) and `select`.
     const dataCache = new Map<string, string>();
     const outbox = new Map<ChangeSubscriber, Map<string, { ids: number[]; dataJson: string }>>();
-    const send = (candidate: Candidate, dataKey: string, dataJson: () => string) => {
-      const subscriber = candidate.subscription.subscriber;
+    for (const match of matches) {
+      const { subscriber, select, id } = match.subscription;
+      const { change } = prepared[match.change];
+      if (!match.notice && (match.question === undefined || !visible.get(subscriber.groupKey)?.has(match.question))) continue;
+      const key = match.notice ? `${match.change}|notice` : `${match.change}|${subscriber.role}|${select?.join(',') ?? '*'}`;
+      let data = dataCache.get(key);
+      if (data === undefined) {
+        data = match.notice
+          ? JSON.stringify({ schema: change.relation.schema, table: change.relation.table, type: change.kind, errors: [match.notice] })
+          : this.payload(prepared[match.change], match.access, select);
+        dataCache.set(key, data);
+      }
       let messages = outbox.get(subscriber);
       if (!messages) outbox.set(subscriber, (messages = new Map()));
-      const key = `${candidate.change}|${dataKey}`;
       let message = messages.get(key);
-      if (!message) {
-        let json = dataCache.get(key);
-        if (json === undefined) dataCache.set(key, (json = dataJson()));
-        messages.set(key, (message = { ids: [], dataJson: json }));
-      }
-      if (!message.ids.includes(candidate.subscription.id)) message.ids.push(candidate.subscription.id);
-    };
-    for (const candidate of matched) {
-      const { subscriber } = candidate.subscription;
-      const { change } = prepared[candidate.change];
-      const notice = notices.get(candidate);
-      if (notice) {
-        send(candidate, `notice:${notice}`, () => JSON.stringify({ schema: change.relation.schema, table: change.relation.table, type: change.kind, errors: [notice] }));
-        continue;
-      }
-      const group = groups.get(`${subscriber.role}\u0000${subscriber.claimsJson}`);
-      const question = group?.questionOf.get(candidate.change);
-      if (question === undefined || !visible.get(group!.key)?.has(question)) continue;
-      const select = candidate.subscription.select;
-      send(candidate, `${subscriber.role}|${select?.join(',') ?? '*'}`, () =>
-        this.payload(prepared[candidate.change], accessOf(subscriber, change), select),
-      );
+      if (!message) messages.set(key, (message = { ids: [], dataJson: data }));
+      if (!message.ids.includes(id)) message.ids.push(id);
     }
     for (const [subscriber, messages] of outbox) {
       for (const { ids, dataJson } of messages.values()) subscriber.deliverChange(ids, dataJson);
     }
   }
 
-  /** Position of a condition in its table's predicate list (built in `prepare`). */
-  private predicateIndexes = new Map<number, Map<string, number>>();
-
-  private predicateIndex(oid: number, condition: TypedCondition): number {
-    return this.predicateIndexes.get(oid)!.get(JSON.stringify(condition))!;
-  }
-
-  private async prepare(changes: WalChange[], candidates: Candidate[]): Promise<PreparedChange[]> {
-    const prepared: PreparedChange[] = changes.map((change) => ({ change, decoded: null, decodedOld: null }));
-    const byTable = new Map<number, { relation: Relation; changes: Set<number>; predicates: Map<string, TypedCondition> }>();
-    for (const { subscription, change } of candidates) {
-      const relation = changes[change].relation;
-      let entry = byTable.get(relation.oid);
-      if (!entry) byTable.set(relation.oid, (entry = { relation, changes: new Set(), predicates: new Map() }));
-      entry.changes.add(change);
-      for (const condition of subscription.tables.get(relation.oid) ?? []) entry.predicates.set(JSON.stringify(condition), condition);
-    }
-    this.predicateIndexes = new Map();
-    for (const [oid, entry] of byTable) {
-      const predicates = [...entry.predicates.entries()];
-      this.predicateIndexes.set(oid, new Map(predicates.map(([key], i) => [key, i])));
+  private async prepare(changes: WalChange[], wanted: readonly PostgresSubscription[][]): Promise<PreparedChange[]> {
+    const prepared: PreparedChange[] = changes.map((change) => ({ change, decoded: null, decodedOld: null, predicateIndex: new Map() }));
+    const byTable = new Map<
+      number,
+      { relation: Relation; changes: number[]; predicates: Map<string, { condition: TypedCondition; members: TypedCondition[] }>; texts: Set<string> }
+    >();
+    changes.forEach((change, index) => {
+      if (wanted[index].length === 0) return;
+      let entry = byTable.get(change.relation.oid);
+      if (!entry) byTable.set(change.relation.oid, (entry = { relation: change.relation, changes: [], predicates: new Map(), texts: new Set() }));
+      entry.changes.push(index);
+      for (const subscription of wanted[index]) {
+        for (const condition of subscription.tables.get(change.relation.oid) ?? []) {
+          if (condition.canonical) {
+            entry.texts.add(condition.condition.column);
+            continue;
+          }
+          // Equal conditions of different subscriptions are evaluated once.
+          const key = JSON.stringify(condition);
+          const predicate = entry.predicates.get(key);
+          if (!predicate) entry.predicates.set(key, { condition, members: [condition] });
+          else if (!predicate.members.includes(condition)) predicate.members.push(condition);
+        }
+      }
+    });
+    for (const entry of byTable.values()) {
+      const predicates = [...entry.predicates.values()];
+      const predicateIndex = new Map<TypedCondition, number>();
+      predicates.forEach((predicate, i) => predicate.members.forEach((member) => predicateIndex.set(member, i)));
       const tuples: TextTuple[] = [];
       const slots: { change: number; old: boolean }[] = [];
       for (const index of entry.changes) {
         const change = changes[index];
+        prepared[index].predicateIndex = predicateIndex;
         if (change.record) {
           tuples.push(change.record);
           slots.push({ change: index, old: false });
@@ -200,7 +211,7 @@ export class ChangePipeline {
           slots.push({ change: index, old: true });
         }
       }
-      const decoded = await decodeTuples(this.admin, entry.relation, tuples, predicates.map(([, condition]) => condition));
+      const decoded = await decodeTuples(this.admin, entry.relation, tuples, predicates.map((predicate) => predicate.condition), [...entry.texts]);
       decoded.forEach((tuple, i) => {
         const slot = slots[i];
         if (slot.old) prepared[slot.change].decodedOld = tuple;

@@ -5,13 +5,15 @@
  */
 import type postgres from 'postgres';
 import { FilterError, parseFilter, arrayLiteral, type FilterCondition } from './filters.ts';
-import type { TypedCondition } from './records.ts';
-import { PUBLICATION, type ChangeKind } from './wal-reader.ts';
+import { CANONICAL_TEXT_TYPES, type TypedCondition } from './records.ts';
+import { lsnValue, PUBLICATION, type ChangeKind } from './wal-reader.ts';
 
 /** The channel side of a subscription: who it runs as and where its changes go. */
 export interface ChangeSubscriber {
   readonly role: string;
   readonly claimsJson: string;
+  /** Role and claims together: subscribers with equal keys share one RLS check. */
+  readonly groupKey: string;
   /** Sends one `postgres_changes` message: the matching binding ids and the `data` object, already JSON. */
   deliverChange(ids: number[], dataJson: string): void;
 }
@@ -35,6 +37,8 @@ export interface PostgresSubscription {
   tables: Map<number, TypedCondition[]>;
   /** Columns to send (the client's `select`), or all the role may read. */
   select: string[] | null;
+  /** The WAL position when the subscription began: changes committed before it are not sent. */
+  since: bigint;
 }
 
 export class SubscriptionError extends Error {}
@@ -58,7 +62,7 @@ export async function resolveSubscription(
   admin: postgres.Sql,
   params: PostgresChangesParams,
   role: string,
-): Promise<Omit<PostgresSubscription, 'subscriber'>> {
+): Promise<Omit<PostgresSubscription, 'subscriber' | 'since'>> {
   const event = typeof params.event === 'string' ? params.event.toUpperCase() : '';
   if (!EVENTS.has(event)) throw new SubscriptionError(`Invalid event ${JSON.stringify(params.event ?? null)}: expected *, INSERT, UPDATE or DELETE`);
   const schema = typeof params.schema === 'string' && params.schema !== '' ? params.schema : null;
@@ -105,25 +109,37 @@ export async function resolveSubscription(
       if (!column || !column.selectable) {
         throw new SubscriptionError(`Subscription insert failed with error: invalid column for filter ${condition.column}. ${describe(params)}`);
       }
+      let canonical: string[] | undefined;
       if (TYPED_OPERATORS.has(condition.operator)) {
         const operand = Array.isArray(condition.value) ? arrayLiteral(condition.value) : condition.value;
         const cast = condition.operator === 'in' ? `${column.type}[]` : column.type;
         try {
-          await admin.unsafe(`select ($1::text)::${cast}`, [operand]);
+          const [{ texts }] = await admin.unsafe<{ texts: string[] }[]>(
+            `select to_jsonb(array(select unnest(array[]::${column.type}[] || ($1::text)::${cast})::text)) as texts`,
+            [operand],
+          );
+          if ((condition.operator === 'eq' || condition.operator === 'in') && CANONICAL_TEXT_TYPES.has(column.type)) canonical = texts;
         } catch (error) {
           throw new SubscriptionError(`Subscription insert failed with error: ${(error as Error).message}. ${describe(params)}`);
         }
       }
-      bound.push({ condition, columnType: column.type });
+      bound.push({ condition, columnType: column.type, ...(canonical ? { canonical } : {}) });
     }
     typed.set(oid, bound);
   }
   return { id: bindingId(params), event: event as PostgresSubscription['event'], tables: typed, select };
 }
 
+/** The current end of the WAL: a subscription registered now gets the changes committed after it. */
+export async function currentLsn(admin: postgres.Sql): Promise<bigint> {
+  const [{ lsn }] = await admin<{ lsn: string }[]>`select pg_current_wal_lsn()::text as lsn`;
+  return lsnValue(lsn);
+}
+
 /** All live subscriptions of this server, by table. */
 export class SubscriptionRegistry {
-  private readonly byTable = new Map<number, Set<PostgresSubscription>>();
+  /** Arrays (rebuilt on change, read for every change of the WAL) rather than sets. */
+  private byTable = new Map<number, PostgresSubscription[]>();
   private readonly bySubscriber = new Map<ChangeSubscriber, PostgresSubscription[]>();
 
   get size(): number {
@@ -131,30 +147,23 @@ export class SubscriptionRegistry {
   }
 
   add(subscription: PostgresSubscription): void {
-    for (const oid of subscription.tables.keys()) {
-      let set = this.byTable.get(oid);
-      if (!set) this.byTable.set(oid, (set = new Set()));
-      set.add(subscription);
-    }
-    const list = this.bySubscriber.get(subscription.subscriber) ?? [];
-    list.push(subscription);
-    this.bySubscriber.set(subscription.subscriber, list);
+    for (const oid of subscription.tables.keys()) this.byTable.set(oid, [...(this.byTable.get(oid) ?? []), subscription]);
+    this.bySubscriber.set(subscription.subscriber, [...(this.bySubscriber.get(subscription.subscriber) ?? []), subscription]);
   }
 
   removeSubscriber(subscriber: ChangeSubscriber): void {
-    for (const subscription of this.bySubscriber.get(subscriber) ?? []) {
-      for (const oid of subscription.tables.keys()) {
-        const set = this.byTable.get(oid);
-        set?.delete(subscription);
-        if (set?.size === 0) this.byTable.delete(oid);
-      }
-    }
+    const removed = this.bySubscriber.get(subscriber);
+    if (!removed) return;
     this.bySubscriber.delete(subscriber);
+    for (const oid of new Set(removed.flatMap((subscription) => [...subscription.tables.keys()]))) {
+      const rest = (this.byTable.get(oid) ?? []).filter((subscription) => subscription.subscriber !== subscriber);
+      if (rest.length > 0) this.byTable.set(oid, rest);
+      else this.byTable.delete(oid);
+    }
   }
 
-  forTable(oid: number, kind: ChangeKind): PostgresSubscription[] {
-    const set = this.byTable.get(oid);
-    if (!set) return [];
-    return [...set].filter((subscription) => subscription.event === '*' || subscription.event === kind);
+  /** Subscriptions of a table (any event: the caller matches the event). */
+  forTable(oid: number): readonly PostgresSubscription[] {
+    return this.byTable.get(oid) ?? [];
   }
 }

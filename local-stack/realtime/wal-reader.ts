@@ -45,6 +45,8 @@ export interface WalChange {
   oldRecord: TextTuple | null;
   /** `YYYY-MM-DDTHH:MM:SS.mmmZ`, as hosted Realtime formats it. */
   commitTimestamp: string;
+  /** Where the transaction committed in the WAL (subscriptions get the changes committed after they began). */
+  commitLsn: bigint;
 }
 
 export interface WalReaderOptions {
@@ -63,18 +65,19 @@ export interface WalReaderOptions {
 /** Slots of processes (or readers of this process) that no longer run. */
 const liveSlots = new Set<string>();
 
+/** An LSN (`16/B374D848`) as a number. */
+export function lsnValue(lsn: string): bigint {
+  const [high, low] = lsn.split('/');
+  return (BigInt(`0x${high}`) << 32n) | BigInt(`0x${low}`);
+}
+
 export function compareLsn(a: string, b: string): number {
-  const value = (lsn: string) => {
-    const [high, low] = lsn.split('/');
-    return (BigInt(`0x${high}`) << 32n) | BigInt(`0x${low}`);
-  };
-  const difference = value(a) - value(b);
+  const difference = lsnValue(a) - lsnValue(b);
   return difference < 0n ? -1 : difference > 0n ? 1 : 0;
 }
 
 function previousLsn(lsn: string): string {
-  const [high, low] = lsn.split('/');
-  const value = ((BigInt(`0x${high}`) << 32n) | BigInt(`0x${low}`)) - 1n;
+  const value = lsnValue(lsn) - 1n;
   return `${(value >> 32n).toString(16).toUpperCase()}/${(value & 0xffffffffn).toString(16).toUpperCase()}`;
 }
 
@@ -106,6 +109,14 @@ function microsToIso(micros: bigint | number | unknown): string {
   return new Date(Number(value / 1000n)).toISOString();
 }
 
+/** Changes waiting for dispatch, with the commits between them (whose end LSN may be confirmed once dispatched). */
+type Queued = WalChange | { commitEndLsn: string };
+
+/** Most changes one dispatch takes; everything that arrived meanwhile goes in the next one. */
+const MAX_BATCH = 1_000;
+/** Above this many waiting changes the WAL stream is paused until the pipeline catches up. */
+const HIGH_WATER = 10_000;
+
 export class WalReader {
   readonly slotName = `${SLOT_PREFIX}${process.pid}_${randomBytes(4).toString('hex')}`;
   private readonly admin: postgres.Sql;
@@ -114,12 +125,19 @@ export class WalReader {
   private running: Promise<void> | null = null;
   private ready: Promise<void> | null = null;
   private readonly relations = new Map<number, Relation>();
-  /** Changes of the transaction being read; flushed in slices so a huge transaction is never held whole. */
-  private pending: WalChange[] = [];
   private commitTimestamp = '';
+  private commitLsn = 0n;
   private skipTransaction = false;
-  /** Commit LSN of the last transaction dispatched (a transaction resent after a reconnect is skipped). */
+  /** Commit LSN of the last transaction read (a transaction resent after a reconnect is skipped). */
   private lastCommitLsn = '0/0';
+  private readonly queue: Queued[] = [];
+  private queuedChanges = 0;
+  private dispatching: Promise<void> | null = null;
+  /** A batch is being dispatched (its changes are neither queued nor confirmable yet). */
+  private inFlight = false;
+  private drained: (() => void)[] = [];
+  /** Called with the end LSN of the last commit whose changes are all dispatched. */
+  private confirm: (lsn: string) => Promise<void> = async () => {};
   private readonly log: (line: string) => void;
 
   constructor(private readonly options: WalReaderOptions) {
@@ -132,8 +150,7 @@ export class WalReader {
     if (!this.ready) {
       this.ready = (async () => {
         await this.dropStaleSlots();
-        await this.admin`select pg_create_logical_replication_slot(${this.slotName}, 'pgoutput')
-          where not exists (select 1 from pg_replication_slots where slot_name = ${this.slotName})`;
+        await this.createSlot();
         liveSlots.add(this.slotName);
         await new Promise<void>((resolve, reject) => {
           this.running = this.streamForever(resolve, reject);
@@ -144,6 +161,11 @@ export class WalReader {
       });
     }
     return this.ready;
+  }
+
+  private async createSlot(): Promise<void> {
+    await this.admin`select pg_create_logical_replication_slot(${this.slotName}, 'pgoutput')
+      where not exists (select 1 from pg_replication_slots where slot_name = ${this.slotName})`;
   }
 
   /** Drops the slots of readers whose process is gone (a stack killed with SIGKILL) in this database. */
@@ -171,12 +193,25 @@ export class WalReader {
         { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } },
       );
       this.service = service;
-      let processed = 0;
+      let handled = 0;
       let keepalive: { lsn: string; received: number } | null = null;
-      const confirm = async (lsn: string) => {
+      const acknowledge = async (lsn: string) => {
         // The library reports `lsn + 1` (right for the start of a WAL record); a walsender that is shutting down
         // waits for the exact position it sent, so hand it the one before.
         if (!this.stopped && lsn !== '0/0') await service.acknowledge(previousLsn(lsn)).catch(() => undefined);
+      };
+      // Everything received before the keepalive is dispatched: confirm its position, so WAL written by
+      // unrelated activity is not retained for us.
+      const confirmKeepalive = async () => {
+        if (keepalive && handled >= keepalive.received && this.idle()) {
+          const { lsn } = keepalive;
+          keepalive = null;
+          await acknowledge(lsn);
+        }
+      };
+      this.confirm = async (lsn) => {
+        await acknowledge(lsn);
+        await confirmKeepalive();
       };
       service.on('start', () => {
         delay = 100;
@@ -184,24 +219,13 @@ export class WalReader {
         started();
       });
       service.on('data', async (_lsn: string, message: Pgoutput.Message) => {
-        await this.handle(message, confirm);
-        processed++;
-        // Everything sent before the last keepalive is dispatched: confirm its position, so WAL written by
-        // unrelated activity is not retained for us.
-        if (keepalive && processed >= keepalive.received && this.pending.length === 0) {
-          const lsn = keepalive.lsn;
-          keepalive = null;
-          await confirm(lsn);
-        }
+        await this.handle(message);
+        handled++;
       });
       service.on('heartbeat', async (lsn: string, _timestamp: number, shouldRespond: boolean) => {
         keepalive = { lsn, received: plugin.received };
-        if (processed >= plugin.received && this.pending.length === 0) {
-          keepalive = null;
-          await confirm(lsn);
-        } else if (shouldRespond) {
-          await confirm(this.lastCommitLsn);
-        }
+        await confirmKeepalive();
+        if (keepalive && shouldRespond) await acknowledge(this.confirmedLsn);
       });
       service.on('error', () => {});
       try {
@@ -216,20 +240,23 @@ export class WalReader {
         if (!this.stopped) this.log(`[realtime] WAL stream interrupted: ${(error as Error).message}; reconnecting`);
       }
       await service.stop().catch(() => undefined);
-      this.pending = [];
       this.relations.clear();
       if (this.stopped) break;
       await new Promise((resolve) => setTimeout(resolve, delay));
       delay = Math.min(delay * 2, 5_000);
-      if (!this.stopped) {
-        // The database may have come back without our slot (a fresh cluster): make it again.
-        await this.admin`select pg_create_logical_replication_slot(${this.slotName}, 'pgoutput')
-          where not exists (select 1 from pg_replication_slots where slot_name = ${this.slotName})`.catch(() => undefined);
-      }
+      // The database may have come back without our slot (a fresh cluster): make it again.
+      if (!this.stopped) await this.createSlot().catch(() => undefined);
     }
   }
 
-  private async handle(message: Pgoutput.Message, confirm: (lsn: string) => Promise<void>): Promise<void> {
+  /** The end LSN of the last commit whose changes were all dispatched. */
+  private confirmedLsn = '0/0';
+
+  private idle(): boolean {
+    return this.queue.length === 0 && !this.inFlight;
+  }
+
+  private async handle(message: Pgoutput.Message): Promise<void> {
     switch (message.tag) {
       case 'relation': {
         const relation = toRelation(message);
@@ -239,46 +266,71 @@ export class WalReader {
       }
       case 'begin':
         this.commitTimestamp = microsToIso(message.commitTime);
+        this.commitLsn = message.commitLsn ? lsnValue(message.commitLsn) : 0n;
         this.skipTransaction = message.commitLsn !== null && compareLsn(message.commitLsn, this.lastCommitLsn) <= 0;
-        this.pending = [];
         return;
       case 'insert':
       case 'update':
       case 'delete': {
         if (this.skipTransaction) return;
         const relation = this.relations.get(message.relation.relationOid) ?? toRelation(message.relation);
-        const change: WalChange = {
+        this.enqueue({
           relation,
           kind: message.tag === 'insert' ? 'INSERT' : message.tag === 'update' ? 'UPDATE' : 'DELETE',
           record: message.tag === 'delete' ? null : (message.new as TextTuple),
           oldRecord: message.tag === 'insert' ? null : ((message.old ?? message.key) as TextTuple | null),
           commitTimestamp: this.commitTimestamp,
-        };
-        this.pending.push(change);
-        if (this.pending.length >= 500) await this.flush();
+          commitLsn: this.commitLsn,
+        });
+        // Back-pressure: the stream waits (and PostgreSQL keeps the WAL) while the pipeline is behind.
+        if (this.queuedChanges >= HIGH_WATER) await new Promise<void>((resolve) => this.drained.push(resolve));
         return;
       }
       case 'commit':
-        if (!this.skipTransaction) {
-          await this.flush();
-          if (message.commitLsn) this.lastCommitLsn = message.commitLsn;
-        }
+        if (!this.skipTransaction && message.commitLsn) this.lastCommitLsn = message.commitLsn;
         this.skipTransaction = false;
-        if (message.commitEndLsn) await confirm(message.commitEndLsn);
+        if (message.commitEndLsn) this.enqueue({ commitEndLsn: message.commitEndLsn });
         return;
       default:
         return;
     }
   }
 
-  private async flush(): Promise<void> {
-    if (this.pending.length === 0) return;
-    const changes = this.pending;
-    this.pending = [];
-    try {
-      await this.options.onChanges(changes);
-    } catch (error) {
-      this.log(`[realtime] dispatching changes failed: ${(error as Error).message}`);
+  private enqueue(item: Queued): void {
+    this.queue.push(item);
+    if (!('commitEndLsn' in item)) this.queuedChanges++;
+    this.dispatching ??= this.dispatchLoop().finally(() => {
+      this.dispatching = null;
+    });
+  }
+
+  /** Dispatches whatever is queued, in batches: all that arrived while the previous batch was being dispatched. */
+  private async dispatchLoop(): Promise<void> {
+    await Promise.resolve();
+    while (this.queue.length > 0) {
+      const batch: WalChange[] = [];
+      let lastCommit: string | null = null;
+      while (this.queue.length > 0 && batch.length < MAX_BATCH) {
+        const item = this.queue.shift()!;
+        if ('commitEndLsn' in item) lastCommit = item.commitEndLsn;
+        else batch.push(item);
+      }
+      this.queuedChanges -= batch.length;
+      if (batch.length > 0) {
+        this.inFlight = true;
+        try {
+          await this.options.onChanges(batch);
+        } catch (error) {
+          this.log(`[realtime] dispatching changes failed: ${(error as Error).message}`);
+        } finally {
+          this.inFlight = false;
+        }
+      }
+      if (this.queuedChanges < HIGH_WATER / 2) for (const resolve of this.drained.splice(0)) resolve();
+      if (lastCommit) {
+        this.confirmedLsn = lastCommit;
+        await this.confirm(lastCommit);
+      }
     }
   }
 

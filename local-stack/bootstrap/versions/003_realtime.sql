@@ -29,3 +29,50 @@ create index messages_inserted_at_topic_index on realtime.messages (inserted_at 
   where extension = 'broadcast' and private is true;
 alter table realtime.messages enable row level security;
 grant select, insert, update on realtime.messages to postgres, anon, authenticated, service_role;
+
+-- The local Realtime server's RLS check (local-stack/realtime/authorisation.ts), hosted's `realtime.apply_rls`
+-- in spirit: one call per batch of changes. For each subscriber group it takes the group's role and JWT claims
+-- (`set_config(..., true)`, as PostgREST does per request) and runs the given query over the rows it asks about
+-- (positions into the batch's rows of each table, sent once); the query returns the indexes of the rows that role
+-- may SELECT. A group whose check fails sees nothing.
+create function _local_stack.realtime_visible(batch jsonb)
+  returns table (check_index int, table_index int, row_index int)
+  language plpgsql
+  set search_path = "$user", public, extensions
+  as $$
+declare
+  tables jsonb[];
+  item jsonb;
+  part jsonb;
+  rows jsonb;
+  position int := 0;
+  found_row int;
+begin
+  select coalesce(array_agg(t.value order by t.n), '{}') into tables from jsonb_array_elements(batch -> 'tables') with ordinality as t(value, n);
+  for item in select value from jsonb_array_elements(batch -> 'checks') loop
+    begin
+      perform set_config('role', item ->> 'role', true), set_config('request.jwt.claims', item ->> 'claims', true);
+      for part in select value from jsonb_array_elements(item -> 'queries') loop
+        -- Without `rows` the group asks about every row of the table.
+        rows := tables[(part ->> 'table')::int + 1];
+        if part ? 'rows' then
+          rows := (select coalesce(jsonb_agg(rows -> p.pos::int), '[]'::jsonb) from jsonb_array_elements_text(part -> 'rows') as p(pos));
+        end if;
+        for found_row in execute part ->> 'sql' using rows loop
+          check_index := position;
+          table_index := (part ->> 'table')::int;
+          row_index := found_row;
+          return next;
+        end loop;
+      end loop;
+    exception when others then
+      raise warning 'Realtime RLS check failed for role %: %', item ->> 'role', sqlerrm;
+    end;
+    position := position + 1;
+  end loop;
+  perform set_config('role', session_user, true);
+end
+$$;
+revoke all on function _local_stack.realtime_visible(jsonb) from public;
+grant usage on schema _local_stack to authenticator;
+grant execute on function _local_stack.realtime_visible(jsonb) to authenticator;
