@@ -3,7 +3,7 @@
  * table while RATE inserts a second arrive for DURATION seconds; prints delivery (nothing lost, nothing foreign),
  * latency from commit to subscriber, and the process's memory over the run (server and clients share it).
  *
- *   npm run bench:realtime       (SUBSCRIBERS=100 RATE=1000 DURATION=20 by default)
+ *   npm run bench:realtime       (SUBSCRIBERS=100 RATE=1000 DURATION=20 by default; FILTER=owner|none for one mode)
  */
 import os from 'node:os';
 import postgres from 'postgres';
@@ -34,7 +34,8 @@ async function main() {
     apis = await startApis({ databaseUrl, host: cluster.host, port: await freePort(cluster.host), jwtSecret: SUPABASE_LOCAL_JWT_SECRET });
     const { anonKey } = await apiKeys(SUPABASE_LOCAL_JWT_SECRET);
 
-    for (const filterByOwner of (process.env.ONLY_FILTERED ? [true] : [true, false])) {
+    const modes = process.env.FILTER === 'owner' ? [true] : process.env.FILTER === 'none' ? [false] : [true, false];
+    for (const filterByOwner of modes) {
       console.log(
         `${SUBSCRIBERS} subscribers (one user, socket and channel each, ${filterByOwner ? 'filter owner=eq.<user>' : 'no filter: RLS alone decides'}), ` +
           `${RATE} inserts/s for ${DURATION} s`,
