@@ -337,8 +337,10 @@ export class WalReader {
   /** Stops streaming and drops the slot. */
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const resolve of this.drained.splice(0)) resolve();
     await this.service?.stop().catch(() => undefined);
     await this.running?.catch(() => undefined);
+    await this.dispatching;
     // The walsender may take a moment to release the slot after the connection closes.
     for (let attempt = 0; attempt < 50; attempt++) {
       try {
