@@ -46,6 +46,16 @@ async function signedIn(url: string, anonKey: string) {
   return { client, id: data.user.id };
 }
 
+/** A fresh connection per insert: the database may have restarted since the last one. */
+async function insertNote(databaseUrl: string, owner: string, body: string): Promise<void> {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    await sql`insert into public.notes (owner, body) values (${owner}, ${body})`;
+  } finally {
+    await sql.end();
+  }
+}
+
 describe('restarts', () => {
   it('resumes from its slot when the database restarts under a running server, losing no change', async () => {
     const dataDir = makeDataDir('rt-db-restart');
@@ -66,14 +76,7 @@ describe('restarts', () => {
     const user = await signedIn(apis.url, anonKey);
     const watch = await watchTable(user.client, 'notes');
 
-    const insert = async (body: string) => {
-      const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
-      try {
-        await sql`insert into public.notes (owner, body) values (${user.id}, ${body})`;
-      } finally {
-        await sql.end();
-      }
-    };
+    const insert = (body: string) => insertNote(databaseUrl, user.id, body);
     await insert('before');
     await until(() => watch.changes.length === 1, 'the first change');
 
@@ -108,14 +111,7 @@ describe('restarts', () => {
     cleanups.push(() => stack.stop());
     const user = await signedIn(stack.info.apiUrl, stack.info.anonKey);
     const watch = await watchTable(user.client, 'notes');
-    const insert = async (body: string) => {
-      const sql = postgres(stack.info.dbUrl, { max: 1, onnotice: () => {} });
-      try {
-        await sql`insert into public.notes (owner, body) values (${user.id}, ${body})`;
-      } finally {
-        await sql.end();
-      }
-    };
+    const insert = (body: string) => insertNote(stack.info.dbUrl, user.id, body);
     await insert('first life');
     await until(() => watch.changes.length === 1, 'the first change');
 
