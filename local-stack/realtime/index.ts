@@ -11,7 +11,7 @@ import { ChangePipeline } from './postgres-changes.ts';
 import { SubscriptionRegistry } from './subscriptions.ts';
 import { Topics } from './topics.ts';
 import { Transport, DEFAULT_LIMITS, type TransportLimits } from './transport.ts';
-import { WalReader } from './wal-reader.ts';
+import { dropStaleSlots, WalReader } from './wal-reader.ts';
 
 export interface RealtimeApiOptions {
   /** Superuser connection string: logical replication, catalog reads, private-channel checks. */
@@ -47,6 +47,8 @@ export async function createRealtimeApi(options: RealtimeApiOptions): Promise<Re
     // RLS checks of one batch run in one statement; a policy that hangs must not stall the pipeline forever.
     connection: { application_name: 'local-stack-realtime-rls', statement_timeout: 60_000 },
   });
+  // A stack killed with SIGKILL left its slot behind: it would retain WAL until someone subscribes again.
+  await dropStaleSlots(admin, log).catch((error: Error) => log(`[realtime] could not check for stale replication slots: ${error.message}`));
   const registry = new SubscriptionRegistry();
   const pipeline = new ChangePipeline(registry, admin, checks, log);
   // The WAL is read only once someone subscribes to postgres_changes: a stack nobody listens to holds no slot.

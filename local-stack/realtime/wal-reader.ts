@@ -81,6 +81,23 @@ function previousLsn(lsn: string): string {
   return `${(value >> 32n).toString(16).toUpperCase()}/${(value & 0xffffffffn).toString(16).toUpperCase()}`;
 }
 
+/**
+ * Drops the slots, in the connection's database, of readers whose process is gone (a stack killed with SIGKILL),
+ * so they stop retaining WAL. Runs when the Realtime server starts and before each reader creates its slot.
+ */
+export async function dropStaleSlots(admin: postgres.Sql, log: (line: string) => void): Promise<void> {
+  const slots = await admin<{ slot_name: string }[]>`
+    select slot_name from pg_replication_slots
+    where database = current_database() and slot_name like ${`${SLOT_PREFIX}%`} and not active`;
+  for (const { slot_name: name } of slots) {
+    const pid = Number(/^local_stack_realtime_(\d+)_/.exec(name)?.[1]);
+    const orphaned = pid === process.pid ? !liveSlots.has(name) : !(pid > 0 && isAlive(pid));
+    if (!orphaned) continue;
+    await admin`select pg_drop_replication_slot(${name})`.catch(() => undefined);
+    log(`[realtime] dropped replication slot ${name} left by a stopped stack`);
+  }
+}
+
 /** pgoutput's parser, but keeping values as the text PostgreSQL sent (pg's type parsers would turn them into JS values). */
 class TextPgoutputPlugin extends PgoutputPlugin {
   received = 0;
@@ -149,7 +166,7 @@ export class WalReader {
   start(): Promise<void> {
     if (!this.ready) {
       this.ready = (async () => {
-        await this.dropStaleSlots();
+        await dropStaleSlots(this.admin, this.log);
         await this.createSlot();
         liveSlots.add(this.slotName);
         await new Promise<void>((resolve, reject) => {
@@ -166,20 +183,6 @@ export class WalReader {
   private async createSlot(): Promise<void> {
     await this.admin`select pg_create_logical_replication_slot(${this.slotName}, 'pgoutput')
       where not exists (select 1 from pg_replication_slots where slot_name = ${this.slotName})`;
-  }
-
-  /** Drops the slots of readers whose process is gone (a stack killed with SIGKILL) in this database. */
-  private async dropStaleSlots(): Promise<void> {
-    const slots = await this.admin<{ slot_name: string }[]>`
-      select slot_name from pg_replication_slots
-      where database = current_database() and slot_name like ${`${SLOT_PREFIX}%`} and not active`;
-    for (const { slot_name: name } of slots) {
-      const pid = Number(/^local_stack_realtime_(\d+)_/.exec(name)?.[1]);
-      const orphaned = pid === process.pid ? !liveSlots.has(name) : !(pid > 0 && isAlive(pid));
-      if (!orphaned) continue;
-      await this.admin`select pg_drop_replication_slot(${name})`.catch(() => undefined);
-      this.log(`[realtime] dropped replication slot ${name} left by a stopped stack`);
-    }
   }
 
   /** One replication connection after another until stopped: a lost connection or restarted database resumes. */

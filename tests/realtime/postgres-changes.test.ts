@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isAlive } from '../../local-stack/processes.ts';
+import { createRealtimeApi } from '../../local-stack/realtime/index.ts';
+import { roleUrl } from '../../local-stack/stack.ts';
 import { startTestApi, type TestApi } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/cluster.ts';
 import { createNotesTable, fixtureClient, subscribeRecorded, until, watchTable, type Recorded } from '../support/realtime.ts';
@@ -200,5 +203,19 @@ describe('postgres_changes', () => {
     await until(() => inserts.length === 2, 'the marker');
     expect(updates).toEqual([expect.objectContaining({ priority: 5 })]);
     await alice.client.removeChannel(channel);
+  });
+
+  it('drops a replication slot left by a stack that was killed, and holds none while nobody subscribes', async () => {
+    let pid = 999_999;
+    while (isAlive(pid)) pid++;
+    const stale = `local_stack_realtime_${pid}_0badc0de`;
+    await db.sql`select pg_create_logical_replication_slot(${stale}, 'pgoutput')`;
+    const realtime = await createRealtimeApi({ databaseUrl: db.url, authenticatorUrl: roleUrl(db.url, 'authenticator'), jwtSecret: api.jwtSecret });
+    try {
+      expect(await db.sql`select 1 from pg_replication_slots where slot_name = ${stale}`).toHaveLength(0);
+      expect(realtime.slotName).toBeNull();
+    } finally {
+      await realtime.close();
+    }
   });
 });

@@ -1,12 +1,19 @@
 -- Realtime's platform objects, as a hosted project has them before any migration runs.
 -- The publication starts empty: migrations add tables with `alter publication supabase_realtime add table …`.
-create publication supabase_realtime;
+-- (Idempotent throughout: a database whose version table was lost gets this version again.)
+do $$
+begin
+  if not exists (select 1 from pg_publication where pubname = 'supabase_realtime') then
+    create publication supabase_realtime;
+  end if;
+end
+$$;
 
 create schema if not exists realtime;
 grant usage on schema realtime to postgres, anon, authenticated, service_role;
 
 -- The channel topic while Realtime checks a private channel's policies (`realtime.topic()` in RLS policies).
-create function realtime.topic() returns text
+create or replace function realtime.topic() returns text
   language sql stable
   set search_path = ''
   as $$ select nullif(current_setting('realtime.topic', true), '')::text $$;
@@ -14,7 +21,7 @@ grant execute on function realtime.topic() to postgres, anon, authenticated, ser
 
 -- Broadcast and presence authorization for private channels: RLS policies on this table decide who may
 -- read (join, receive) and write (send, track) on a topic. Hosted partitions it by day; the columns are the same.
-create table realtime.messages (
+create table if not exists realtime.messages (
   topic text not null,
   extension text not null,
   payload jsonb,
@@ -25,7 +32,7 @@ create table realtime.messages (
   id uuid not null default gen_random_uuid(),
   primary key (id, inserted_at)
 );
-create index messages_inserted_at_topic_index on realtime.messages (inserted_at desc, topic)
+create index if not exists messages_inserted_at_topic_index on realtime.messages (inserted_at desc, topic)
   where extension = 'broadcast' and private is true;
 alter table realtime.messages enable row level security;
 grant select, insert, update on realtime.messages to postgres, anon, authenticated, service_role;
@@ -35,7 +42,7 @@ grant select, insert, update on realtime.messages to postgres, anon, authenticat
 -- (`set_config(..., true)`, as PostgREST does per request) and runs the given query over the rows it asks about
 -- (positions into the batch's rows of each table, sent once); the query returns the indexes of the rows that role
 -- may SELECT. A group whose check fails sees nothing.
-create function _local_stack.realtime_visible(batch jsonb)
+create or replace function _local_stack.realtime_visible(batch jsonb)
   returns table (check_index int, table_index int, row_index int)
   language plpgsql
   set search_path = "$user", public, extensions
