@@ -37,7 +37,8 @@ export async function createRealtimeApi(options: RealtimeApiOptions): Promise<Re
     prepare: false,
     onnotice: () => {},
     idle_timeout: 60,
-    connection: { application_name: 'local-stack-realtime' },
+    // Filters run here (a subscriber's `match` pattern included): none may hold the pipeline for long.
+    connection: { application_name: 'local-stack-realtime', statement_timeout: 30_000 },
   });
   const checks = postgres(options.authenticatorUrl, {
     max: 2,
