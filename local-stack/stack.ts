@@ -63,14 +63,15 @@ export async function startApis(options: {
       log: options.log,
     }),
   };
-  const upgrades: Record<string, UpgradeApi> = {
-    '/realtime/v1': await createRealtimeApi({
-      databaseUrl: options.databaseUrl,
-      authenticatorUrl: roleUrl(options.databaseUrl, 'authenticator'),
-      jwtSecret: options.jwtSecret,
-      log: options.log,
-    }),
-  };
+  const realtime = await createRealtimeApi({
+    databaseUrl: options.databaseUrl,
+    authenticatorUrl: roleUrl(options.databaseUrl, 'authenticator'),
+    jwtSecret: options.jwtSecret,
+    log: options.log,
+  });
+  // The WebSocket, and broadcast over HTTP (/realtime/v1/api/broadcast).
+  apis['/realtime/v1'] = realtime.http;
+  const upgrades: Record<string, UpgradeApi> = { '/realtime/v1': realtime };
   const closeAll = () => Promise.all([...Object.values(apis), ...Object.values(upgrades)].map((api) => api.close()));
   let server: http.Server;
   try {

@@ -5,7 +5,8 @@
  * wal-reader.ts; values and filters by records.ts; RLS by authorisation.ts).
  */
 import postgres from 'postgres';
-import type { UpgradeApi } from '../http/types.ts';
+import type { Api, UpgradeApi } from '../http/types.ts';
+import { createBroadcastApi } from './broadcast-api.ts';
 import type { RealtimeContext } from './channel.ts';
 import { ChangePipeline } from './postgres-changes.ts';
 import { SubscriptionRegistry } from './subscriptions.ts';
@@ -24,6 +25,8 @@ export interface RealtimeApiOptions {
 }
 
 export interface RealtimeApi extends UpgradeApi {
+  /** Broadcast over HTTP, mounted by the gateway at the same prefix. */
+  readonly http: Api;
   /** Open WebSocket connections (for tests and benchmarks). */
   readonly socketCount: number;
   /** The replication slot while changes are being read, else null. */
@@ -76,7 +79,9 @@ export async function createRealtimeApi(options: RealtimeApiOptions): Promise<Re
     },
   };
   const transport = new Transport(context, { ...DEFAULT_LIMITS, ...options.limits });
+  let closing: Promise<void> | null = null;
   return {
+    http: createBroadcastApi(context),
     upgrade: (request, socket, head) => transport.upgrade(request, socket, head),
     get socketCount() {
       return transport.socketCount;
@@ -84,10 +89,11 @@ export async function createRealtimeApi(options: RealtimeApiOptions): Promise<Re
     get slotName() {
       return reader?.slotName ?? null;
     },
-    close: async () => {
-      await transport.close();
-      await reader?.stop();
-      await Promise.all([admin.end({ timeout: 1 }), checks.end({ timeout: 1 })]);
-    },
+    close: () =>
+      (closing ??= (async () => {
+        await transport.close();
+        await reader?.stop();
+        await Promise.all([admin.end({ timeout: 1 }), checks.end({ timeout: 1 })]);
+      })()),
   };
 }

@@ -149,6 +149,31 @@ describe('broadcast', () => {
   });
 });
 
+describe('broadcast over HTTP', () => {
+  it('delivers httpSend (JSON and bytes) and REST send() to joined channels, and guards private topics', async () => {
+    const listener = (await realtimeClient('2.0.0')).channel('news');
+    const heard: unknown[] = [];
+    listener.on('broadcast', { event: 'headline' }, (message) => heard.push(message.payload));
+    await subscribeRecorded(listener, { expectPostgres: false });
+
+    const sender = await realtimeClient('2.0.0');
+    const out = sender.channel('news');
+    expect(await out.httpSend('headline', { title: 'first' })).toEqual({ success: true });
+    await out.httpSend('headline', new Uint8Array([7, 8]));
+    // Not joined: realtime-js falls back to POST /api/broadcast.
+    expect(await out.send({ type: 'broadcast', event: 'headline', payload: { title: 'second' } })).toBe('ok');
+    await until(() => heard.length === 3, 'three broadcasts');
+    expect(heard[0]).toEqual({ title: 'first' });
+    expect([...new Uint8Array(heard[1] as ArrayBuffer)]).toEqual([7, 8]);
+    expect(heard[2]).toEqual({ title: 'second' });
+
+    const anonymous = (await realtimeClient('2.0.0')).channel('room-1', { config: { private: true } });
+    await expect(anonymous.httpSend('x', {})).rejects.toThrow('You do not have permissions to write to this Channel topic: room-1');
+    const member = (await realtimeClient('2.0.0', alice.accessToken)).channel('room-1', { config: { private: true } });
+    expect(await member.httpSend('x', {})).toEqual({ success: true });
+  });
+});
+
 describe('presence', () => {
   it('syncs presence_state and presence_diff as realtime-js expects', async () => {
     const [a, b] = [await realtimeClient('2.0.0'), await realtimeClient('1.0.0')];
