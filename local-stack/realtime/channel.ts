@@ -41,6 +41,9 @@ export interface ChannelSocket {
   forget(channel: Channel): void;
 }
 
+/** Bindings one channel may hold: each costs catalog queries at join and work for every change of its tables. */
+const MAX_BINDINGS = 100;
+
 /** Hosted Realtime's cap on a timer (tokens can expire far in the future). */
 const MAX_TIMER_MS = 60 * 60 * 1000;
 
@@ -206,6 +209,7 @@ export class Channel implements ChangeSubscriber, TopicMember {
 
   /** Validates and registers the channel's bindings (all or none); true, or the error message for the client. */
   private async subscribe(): Promise<true | string> {
+    if (this.bindings.length > MAX_BINDINGS) return `Too many postgres_changes bindings on one channel (at most ${MAX_BINDINGS})`;
     try {
       const resolved: Omit<PostgresSubscription, 'since'>[] = [];
       for (const binding of this.bindings) resolved.push({ ...(await resolveSubscription(this.context.admin, binding, this.role)), subscriber: this });

@@ -70,9 +70,12 @@ export async function resolveSubscription(
   if (schema === null && table === null) {
     throw new SubscriptionError('No subscription params provided. Please provide at least a `schema` or `table` to subscribe to.');
   }
+  if (params.filter !== undefined && params.filter !== null && typeof params.filter !== 'string') {
+    throw new SubscriptionError(`Error parsing \`filter\` params: expected a string, got ${JSON.stringify(params.filter)}`);
+  }
   let conditions: FilterCondition[];
   try {
-    conditions = parseFilter(typeof params.filter === 'string' ? params.filter : null);
+    conditions = parseFilter(params.filter ?? null);
   } catch (error) {
     throw new SubscriptionError(`Error parsing \`filter\` params: ${(error as FilterError).message}`);
   }

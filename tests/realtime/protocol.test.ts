@@ -3,6 +3,7 @@
  * token checks and refresh, broadcast (self, ack, binary), presence, private channels, bad input.
  */
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -100,6 +101,35 @@ describe('handshake', () => {
     const again = await raw(`apikey=${api.anonKey}&vsn=2.0.0`);
     expect('ws' in again).toBe(true);
     if ('ws' in again) again.ws.close();
+  });
+});
+
+describe('hostile input', () => {
+  it('answers any join payload and any frame without harm: the socket keeps answering heartbeats', async () => {
+    const socket = await raw(`apikey=${api.anonKey}&vsn=2.0.0`);
+    if (!('ws' in socket)) throw new Error('handshake failed');
+    const binding = fc.record(
+      { event: fc.oneof(fc.constantFrom('*', 'INSERT', 'insert', 'TRUNCATE'), fc.anything()), schema: fc.oneof(fc.constantFrom('public', '*'), fc.anything()),
+        table: fc.oneof(fc.constantFrom('notes', 'nope', '*'), fc.anything()), filter: fc.oneof(fc.constantFrom('priority=eq.1', 'body=in.(a,"b)', 'x=like.%', 'priority=eq.'), fc.anything()) },
+      { requiredKeys: [] },
+    );
+    const payload = fc.oneof(
+      fc.anything(),
+      fc.record({ config: fc.oneof(fc.anything(), fc.record({ postgres_changes: fc.oneof(fc.anything(), fc.array(binding, { maxLength: 4 })), private: fc.anything(), presence: fc.anything(), broadcast: fc.anything() })), access_token: fc.oneof(fc.anything(), fc.constant(api.anonKey)) }),
+    );
+    let ref = 0;
+    await fc.assert(
+      fc.asyncProperty(payload, fc.constantFrom('phx_join', 'broadcast', 'presence', 'access_token', 'phx_leave', 'whatever'), async (body, event) => {
+        const topic = `realtime:fuzz-${ref % 5}`;
+        ref++;
+        socket.ws.send(JSON.stringify([String(ref), String(ref), topic, event, body]));
+        const heartbeat = `hb-${ref}`;
+        socket.ws.send(JSON.stringify([null, heartbeat, 'phoenix', 'heartbeat', {}]));
+        await until(() => socket.frames.some((frame) => Array.isArray(frame) && frame[1] === heartbeat), 'the heartbeat reply');
+      }),
+      { numRuns: 60 },
+    );
+    socket.ws.close();
   });
 });
 
