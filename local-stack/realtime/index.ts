@@ -35,22 +35,12 @@ export interface RealtimeApi extends UpgradeApi {
 
 export async function createRealtimeApi(options: RealtimeApiOptions): Promise<RealtimeApi> {
   const log = options.log ?? (() => {});
-  const admin = postgres(options.databaseUrl, {
-    max: 4,
-    prepare: false,
-    onnotice: () => {},
-    idle_timeout: 60,
-    // Filters run here (a subscriber's `match` pattern included): none may hold the pipeline for long.
-    connection: { application_name: 'local-stack-realtime', statement_timeout: 30_000 },
-  });
-  const checks = postgres(options.authenticatorUrl, {
-    max: 2,
-    prepare: false,
-    onnotice: () => {},
-    idle_timeout: 60,
-    // RLS checks of one batch run in one statement; a policy that hangs must not stall the pipeline forever.
-    connection: { application_name: 'local-stack-realtime-rls', statement_timeout: 60_000 },
-  });
+  const pool = (url: string, name: string, max: number, statementTimeoutMs: number) =>
+    postgres(url, { max, prepare: false, onnotice: () => {}, idle_timeout: 60, connection: { application_name: name, statement_timeout: statementTimeoutMs } });
+  // Filters run here (a subscriber's `match` pattern included): none may hold the pipeline for long.
+  const admin = pool(options.databaseUrl, 'local-stack-realtime', 4, 30_000);
+  // RLS checks of one batch run in one statement; a policy that hangs must not stall the pipeline forever.
+  const checks = pool(options.authenticatorUrl, 'local-stack-realtime-rls', 2, 60_000);
   // A stack killed with SIGKILL left its slot behind: it would retain WAL until someone subscribes again.
   await dropStaleSlots(admin, log).catch((error: Error) => log(`[realtime] could not check for stale replication slots: ${error.message}`));
   const registry = new SubscriptionRegistry();
