@@ -28,6 +28,7 @@ function format(info: StackInfo, output: OutputFormat): string {
     ['API URL', info.apiUrl],
     ['Auth URL', `${info.apiUrl}/auth/v1`],
     ['REST URL', `${info.apiUrl}/rest/v1`],
+    ['Realtime URL', `${info.apiUrl.replace(/^http/, 'ws')}/realtime/v1`],
     ['DB URL', info.dbUrl],
     ...(info.mailUrl ? ([['Mailpit URL', info.mailUrl]] as [string, string][]) : []),
     ['JWT secret', info.jwtSecret],

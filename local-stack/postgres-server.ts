@@ -131,6 +131,13 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
     "-c unix_socket_directories=''",
     '-c max_connections=200',
     '-c shared_buffers=128MB',
+    // Realtime reads changes from the WAL through logical replication, as hosted Supabase does. Each stack
+    // (and each test database served by one) holds at most one slot; a slot left by a killed stack is
+    // capped at 1 GB of retained WAL and dropped by the next start.
+    '-c wal_level=logical',
+    '-c max_replication_slots=64',
+    '-c max_wal_senders=64',
+    '-c max_slot_wal_keep_size=1GB',
     ...(options.ephemeral ? ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off'] : []),
   ].join(' ');
   try {

@@ -5,9 +5,9 @@ import path from 'node:path';
 import { createAuthApi } from './auth/index.ts';
 import { bootstrapPlatform } from './bootstrap.ts';
 import type { StackConfig } from './config.ts';
-import { apiUrl, dbUrl, mailUrl, paths } from './config.ts';
+import { apiUrl, dbUrl, mailUrl, paths, REPO_ROOT } from './config.ts';
 import { startGateway } from './http/gateway.ts';
-import type { Api, StreamingApi } from './http/types.ts';
+import type { Api, StreamingApi, UpgradeApi } from './http/types.ts';
 import { apiKeys, type ApiKeys } from './keys.ts';
 import { startMailServer, type MailServer } from './mail/server.ts';
 import { MailStore } from './mail/store.ts';
@@ -15,6 +15,7 @@ import { pushMigrations } from './migrate.ts';
 import { loadProjectConfig, type ProjectConfig } from './project-config.ts';
 import { startPostgres, stopOrphanedPostmaster } from './postgres-server.ts';
 import { assertPortFree } from './processes.ts';
+import { createRealtimeApi } from './realtime/index.ts';
 import { createRestApi } from './rest/index.ts';
 import { createStorageApi } from './storage/index.ts';
 
@@ -56,21 +57,22 @@ export async function stackInfo(config: StackConfig): Promise<StackInfo> {
   };
 }
 
-/** Starts the APIs (auth, rest, storage) and the gateway in this process, against an already running database. */
+/** Starts the APIs (auth, rest, storage, realtime) and the gateway in this process, against an already running database. */
 export async function startApis(options: {
   databaseUrl: string;
   host: string;
   port: number;
   jwtSecret: string;
-  /** `supabase/config.toml` as the CLI reads it (Auth's switches and limits). */
-  project: ProjectConfig;
-  /** The inbox Auth's mail goes to; null drops mail (`[local_smtp] enabled = false`). */
-  mail: MailStore | null;
+  /** `supabase/config.toml` as the CLI reads it (default: this repository's). */
+  project?: ProjectConfig;
+  /** The inbox Auth's mail goes to; null (the default) drops mail (`[local_smtp] enabled = false`). */
+  mail?: MailStore | null;
   /** Folder for Storage's object bytes; a temporary folder (removed on stop) when omitted. */
   storageDir?: string;
   log?: (line: string) => void;
 }): Promise<{ url: string; stop(): Promise<void> }> {
   const url = `http://${options.host}:${options.port}`;
+  const project = options.project ?? loadProjectConfig(REPO_ROOT);
   const temporaryStorage = options.storageDir ? undefined : mkdtempSync(path.join(os.tmpdir(), 'local-stack-storage-'));
   const keys = await apiKeys(options.jwtSecret);
   const apis: Record<string, Api> = {
@@ -78,8 +80,8 @@ export async function startApis(options: {
       databaseUrl: roleUrl(options.databaseUrl, 'supabase_auth_admin'),
       jwtSecret: options.jwtSecret,
       apiUrl: url,
-      project: options.project,
-      mail: options.mail,
+      project,
+      mail: options.mail ?? null,
       log: options.log,
     }),
     '/rest/v1': await createRestApi({
@@ -93,10 +95,19 @@ export async function startApis(options: {
       databaseUrl: roleUrl(options.databaseUrl, 'supabase_storage_admin'),
       jwtSecret: options.jwtSecret,
       root: options.storageDir ?? temporaryStorage!,
-      fileSizeLimit: options.project.storage.file_size_limit,
+      fileSizeLimit: project.storage.file_size_limit,
       log: options.log,
     }),
   };
+  const realtime = await createRealtimeApi({
+    databaseUrl: options.databaseUrl,
+    authenticatorUrl: roleUrl(options.databaseUrl, 'authenticator'),
+    jwtSecret: options.jwtSecret,
+    log: options.log,
+  });
+  // The WebSocket, and broadcast over HTTP (/realtime/v1/api/broadcast).
+  apis['/realtime/v1'] = realtime.http;
+  const upgrades: Record<string, UpgradeApi> = { '/realtime/v1': realtime };
   const closeApis = async () => {
     await Promise.all([...Object.values(apis), ...Object.values(streamingApis)].map((api) => api.close()));
     if (temporaryStorage) rmSync(temporaryStorage, { recursive: true, force: true });
@@ -108,21 +119,24 @@ export async function startApis(options: {
       port: options.port,
       apis,
       streamingApis,
+      upgrades,
       apiKeys: [keys.anonKey, keys.serviceRoleKey],
       healthy: () => true,
       log: options.log,
     });
   } catch (error) {
+    await Promise.all(Object.values(upgrades).map((api) => api.close()));
     await closeApis();
     throw error;
   }
   return {
     url,
     stop: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      // Upgraded (WebSocket) connections are no longer HTTP connections: their API ends them.
+      await Promise.all(Object.values(upgrades).map((api) => api.close()));
+      await closed;
       await closeApis();
     },
   };
