@@ -2,12 +2,13 @@ import type http from 'node:http';
 import { createAuthApi } from './auth/index.ts';
 import { bootstrapPlatform } from './bootstrap.ts';
 import type { StackConfig } from './config.ts';
-import { apiUrl, dbUrl, paths } from './config.ts';
+import { apiUrl, dbUrl, paths, REPO_ROOT } from './config.ts';
 import { startGateway } from './http/gateway.ts';
 import type { Api } from './http/types.ts';
 import { apiKeys, type ApiKeys } from './keys.ts';
 import { pushMigrations } from './migrate.ts';
 import { startPostgres, stopOrphanedPostmaster } from './postgres-server.ts';
+import { loadProjectConfig } from './project-config.ts';
 import { assertPortFree } from './processes.ts';
 import { createRestApi } from './rest/index.ts';
 
@@ -46,9 +47,12 @@ export async function startApis(options: {
   host: string;
   port: number;
   jwtSecret: string;
+  /** Folder holding `supabase/config.toml` (default: this repository). */
+  projectDir?: string;
   log?: (line: string) => void;
 }): Promise<{ url: string; stop(): Promise<void> }> {
   const url = `http://${options.host}:${options.port}`;
+  const project = loadProjectConfig(options.projectDir ?? REPO_ROOT);
   const apis: Record<string, Api> = {
     '/auth/v1': await createAuthApi({
       databaseUrl: roleUrl(options.databaseUrl, 'supabase_auth_admin'),
@@ -59,6 +63,9 @@ export async function startApis(options: {
     '/rest/v1': await createRestApi({
       databaseUrl: roleUrl(options.databaseUrl, 'authenticator'),
       jwtSecret: options.jwtSecret,
+      schemas: project.api.schemas,
+      extraSearchPath: project.api.extra_search_path,
+      maxRows: project.api.max_rows,
       log: options.log,
     }),
   };
@@ -109,6 +116,7 @@ export async function startStack(config: StackConfig, options: StartOptions = {}
       host: config.host,
       port: config.apiPort,
       jwtSecret: config.jwtSecret,
+      projectDir: config.projectDir,
       log,
     });
     return {

@@ -2,7 +2,7 @@
  * The query-string grammar of PostgREST: `select`, filters (with `not.`, `or=()` / `and=()`), `order`,
  * lists such as `in.(a,"b,c")`. Pure parsing into typed values; nothing here knows the schema.
  */
-import { aggregatesNotAllowed, notImplemented, parseError } from './errors.ts';
+import { parseError } from './errors.ts';
 
 export type JsonArrow = '->' | '->>';
 
@@ -17,20 +17,29 @@ export interface Field {
   path: JsonStep[];
 }
 
-export interface SelectColumn {
-  type: 'column';
-  field: Field;
+export const AGGREGATES = ['avg', 'count', 'max', 'min', 'sum'] as const;
+export type AggregateName = (typeof AGGREGATES)[number];
+
+/** A column, computed field or JSON path, optionally cast, optionally aggregated (`amount::numeric.sum()::int`). */
+export interface SelectField {
+  type: 'field';
+  /** null for `count()`, which counts rows. */
+  field: Field | null;
   alias: string | null;
   cast: string | null;
+  aggregate: AggregateName | null;
+  aggregateCast: string | null;
 }
 
 export interface SelectEmbed {
   type: 'embed';
-  /** Table, view, foreign key name or column the embedding goes through. */
+  /** Table, view, function (computed relationship), foreign key name or column the embedding goes through. */
   target: string;
   alias: string | null;
   hint: string | null;
-  inner: boolean;
+  joinType: 'inner' | 'left' | null;
+  /** `...target(cols)`: the columns are lifted into the parent. */
+  spread: boolean;
   items: SelectItem[];
 }
 
@@ -38,7 +47,7 @@ export interface SelectStar {
   type: 'star';
 }
 
-export type SelectItem = SelectColumn | SelectEmbed | SelectStar;
+export type SelectItem = SelectField | SelectEmbed | SelectStar;
 
 export const OPERATORS = [
   'eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'like', 'ilike', 'match', 'imatch', 'is', 'isdistinct', 'in',
@@ -88,6 +97,7 @@ export interface EmbedPath {
   path: string[];
 }
 
+/** Logic trees (`or=(…)`) nest at most this deep. */
 export const MAX_NESTING = 16;
 const MAX_SELECT_ITEMS = 400;
 
@@ -168,10 +178,17 @@ function readField(cursor: Cursor): Field {
 // ---------------------------------------------------------------------------------------------------------------
 // select
 
-const AGGREGATES = new Set(['count', 'sum', 'avg', 'max', 'min']);
+/** Embedding deeper or wider than this is refused: each level is a lateral join, each embed a subquery. */
+export const MAX_EMBED_DEPTH = 8;
+export const MAX_EMBEDS = 50;
 
-function readSelectItems(cursor: Cursor, depth: number, counter: { items: number }): SelectItem[] {
-  if (depth > MAX_NESTING) throw cursor.error(`: embedding is nested deeper than ${MAX_NESTING} levels`);
+interface SelectCounter {
+  items: number;
+  embeds: number;
+}
+
+function readSelectItems(cursor: Cursor, depth: number, counter: SelectCounter): SelectItem[] {
+  if (depth > MAX_EMBED_DEPTH) throw cursor.error(`: embedding is nested deeper than ${MAX_EMBED_DEPTH} levels`);
   const items: SelectItem[] = [];
   for (;;) {
     items.push(readSelectItem(cursor, depth, counter));
@@ -183,59 +200,98 @@ function readSelectItems(cursor: Cursor, depth: number, counter: { items: number
   }
 }
 
-function readSelectItem(cursor: Cursor, depth: number, counter: { items: number }): SelectItem {
+/** `!hint`, `!inner`, `!left` (at most one hint and one join type, in any order). */
+function readEmbedParams(cursor: Cursor): { hint: string | null; joinType: 'inner' | 'left' | null } {
+  let hint: string | null = null;
+  let joinType: 'inner' | 'left' | null = null;
+  while (cursor.peek() === '!') {
+    cursor.position += 1;
+    const word = readName(cursor);
+    if ((word === 'inner' || word === 'left') && joinType === null) joinType = word;
+    else if (hint === null && word !== 'inner' && word !== 'left') hint = word;
+    else throw cursor.error('expecting "("');
+  }
+  return { hint, joinType };
+}
+
+function readEmbed(cursor: Cursor, target: string, alias: string | null, spread: boolean, depth: number, counter: SelectCounter): SelectEmbed {
+  const { hint, joinType } = readEmbedParams(cursor);
+  cursor.expect('(');
+  counter.embeds += 1;
+  if (counter.embeds > MAX_EMBEDS) throw cursor.error(`: more than ${MAX_EMBEDS} embedded resources`);
+  cursor.skipSpaces();
+  const items = cursor.peek() === ')' ? [] : readSelectItems(cursor, depth + 1, counter);
+  cursor.skipSpaces();
+  cursor.expect(')');
+  return { type: 'embed', target, alias, hint, joinType, spread, items };
+}
+
+function readCast(cursor: Cursor): string | null {
+  if (!cursor.startsWith('::')) return null;
+  cursor.position += 2;
+  cursor.skipSpaces();
+  const start = cursor.position;
+  while (!cursor.done && /[\p{L}\p{N}_ $]/u.test(cursor.peek())) cursor.position += 1;
+  const cast = cursor.text.slice(start, cursor.position).trim();
+  if (cast === '') throw cursor.error('expecting a type name');
+  return cast;
+}
+
+/** `.sum()` after a field; null when no aggregate follows. */
+function readAggregate(cursor: Cursor): AggregateName | null {
+  if (cursor.peek() !== '.') return null;
+  for (const name of AGGREGATES) {
+    if (cursor.startsWith(`.${name}()`)) {
+      cursor.position += name.length + 3;
+      return name;
+    }
+  }
+  throw cursor.error('expecting an aggregate function (avg(), count(), max(), min(), sum())');
+}
+
+function readSelectItem(cursor: Cursor, depth: number, counter: SelectCounter): SelectItem {
   cursor.skipSpaces();
   if (cursor.peek() === '*') {
     cursor.position += 1;
     return { type: 'star' };
   }
-  if (cursor.startsWith('...')) throw notImplemented('Spread embedding ("...relation(columns)")');
+  if (cursor.startsWith('...')) {
+    cursor.position += 3;
+    const target = readName(cursor);
+    if (cursor.peek() !== '!' && cursor.peek() !== '(') throw cursor.error('expecting "(" after a spread relation');
+    return readEmbed(cursor, target, null, true, depth, counter);
+  }
   let alias: string | null = null;
+  if (cursor.startsWith('count()')) return readCount(cursor, alias);
   let name = readName(cursor);
   if (cursor.peek() === ':' && cursor.peek(1) !== ':') {
     cursor.position += 1;
     alias = name;
-    if (cursor.startsWith('...')) throw notImplemented('Spread embedding ("...relation(columns)")');
+    cursor.skipSpaces();
+    if (cursor.startsWith('...')) throw cursor.error('a spread relation takes no alias');
+    if (cursor.startsWith('count()')) return readCount(cursor, alias);
     name = readName(cursor);
   }
-  if (cursor.peek() === '!' || cursor.peek() === '(') {
-    let hint: string | null = null;
-    let inner = false;
-    while (cursor.peek() === '!') {
-      cursor.position += 1;
-      const word = readName(cursor);
-      if (word === 'inner') inner = true;
-      else if (word === 'left') inner = false;
-      else if (hint === null) hint = word;
-      else throw cursor.error('expecting "inner" or "left"');
-    }
-    cursor.expect('(');
-    cursor.skipSpaces();
-    if (AGGREGATES.has(name.toLowerCase()) && cursor.peek() === ')') throw aggregatesNotAllowed();
-    const items = cursor.peek() === ')' ? [] : readSelectItems(cursor, depth + 1, counter);
-    cursor.skipSpaces();
-    cursor.expect(')');
-    return { type: 'embed', target: name, alias, hint, inner, items };
-  }
+  if (cursor.peek() === '!' || cursor.peek() === '(') return readEmbed(cursor, name, alias, false, depth, counter);
   const path = readJsonPath(cursor);
-  let cast: string | null = null;
-  if (cursor.startsWith('::')) {
-    cursor.position += 2;
-    cast = readName(cursor);
-  }
-  if (cursor.peek() === '.') {
-    cursor.position += 1;
-    const fn = readName(cursor);
-    if (AGGREGATES.has(fn.toLowerCase())) throw aggregatesNotAllowed();
-    throw cursor.error('expecting "," or ")"');
-  }
-  return { type: 'column', field: { name, path }, alias, cast };
+  const cast = readCast(cursor);
+  const aggregate = readAggregate(cursor);
+  const aggregateCast = aggregate === null ? null : readCast(cursor);
+  cursor.skipSpaces();
+  if (!cursor.done && cursor.peek() !== ',' && cursor.peek() !== ')') throw cursor.error('expecting "," or ")"');
+  return { type: 'field', field: { name, path }, alias, cast, aggregate, aggregateCast };
+}
+
+function readCount(cursor: Cursor, alias: string | null): SelectField {
+  cursor.position += 'count()'.length;
+  const aggregateCast = readCast(cursor);
+  return { type: 'field', field: null, alias, cast: null, aggregate: 'count', aggregateCast };
 }
 
 export function parseSelect(text: string): SelectItem[] {
   const cursor = new Cursor(text, 'select parameter');
   if (text.trim() === '') return [{ type: 'star' }];
-  const items = readSelectItems(cursor, 0, { items: 0 });
+  const items = readSelectItems(cursor, 0, { items: 0, embeds: 0 });
   cursor.skipSpaces();
   if (!cursor.done) throw cursor.error('expecting "," or end of input');
   return items;
