@@ -193,8 +193,9 @@ function planRows(explained: unknown): number | null {
 
 async function runExplain(tx: postgres.TransactionSql, built: Built, media: Extract<MediaType, { kind: 'plan' }>): Promise<QueryResult> {
   const options = [`FORMAT ${media.format.toUpperCase()}`, ...media.options.map((option) => option.toUpperCase())].join(', ');
-  const rows = await tx.unsafe<{ 'QUERY PLAN': string }[]>(`EXPLAIN (${options}) ${built.text}`, built.statement.params);
-  const body = media.format === 'json' ? String(rows[0]?.['QUERY PLAN'] ?? '[]') : rows.map((row) => row['QUERY PLAN']).join('\n');
+  const rows = await tx.unsafe<{ 'QUERY PLAN': unknown }[]>(`EXPLAIN (${options}) ${built.text}`, built.statement.params);
+  // postgres.js parses the json column of FORMAT JSON; the text format is one row per line.
+  const body = media.format === 'json' ? JSON.stringify(rows[0]?.['QUERY PLAN'] ?? []) : rows.map((row) => String(row['QUERY PLAN'])).join('\n');
   return { body, pageTotal: 0, total: null, inserted: null, firstRow: null, responseHeaders: null, responseStatus: null };
 }
 
@@ -227,7 +228,7 @@ export async function execute(sql: postgres.Sql, action: ActionPlan, raw: string
         if (built.countText !== null) {
           const exceeded = action.count === 'planned' || (session.maxRows !== null && (result.total ?? 0) > session.maxRows);
           if (exceeded) {
-            const [explained] = await tx.unsafe<{ 'QUERY PLAN': string }[]>(built.countText, built.countParams);
+            const [explained] = await tx.unsafe<{ 'QUERY PLAN': unknown }[]>(built.countText, built.countParams);
             const planned = planRows(explained?.['QUERY PLAN']);
             result.total = action.count === 'planned' ? planned : Math.max(result.total ?? 0, planned ?? 0);
           }
