@@ -104,7 +104,8 @@ function sessionFor(config: ServerConfig, cache: SchemaCache, request: ApiReques
     path: `/rest/v1${request.path}`,
     headers: request.headers,
     searchPath: [request.schema, ...config.extraSearchPath],
-    roleSettings: settings.filter(([name]) => name !== 'default_transaction_isolation'),
+    // The request's schema decides the search path (a role's own search_path would undo Accept-Profile).
+    roleSettings: settings.filter(([name]) => name !== 'default_transaction_isolation' && name !== 'search_path'),
     defaultTimeoutMs,
     timezone: preferences.timezone,
     readOnly: plan.kind === 'read' || (plan.kind === 'call' && plan.readOnly),
