@@ -230,6 +230,17 @@ function parseJsonObject(text: string | undefined): Record<string, unknown> | nu
 
 const asText = (value: unknown): string | null => (typeof value === 'string' ? value : value == null ? null : JSON.stringify(value));
 
+/**
+ * A header the SQL chose (RAISE SQLSTATE 'PGRST', response.headers): the name must be an HTTP token; the value
+ * goes out as its UTF-8 bytes, as PostgREST sends it (Node writes a Latin-1 string byte for byte). Line breaks
+ * and other control characters make it unsendable, so such a header is dropped.
+ */
+export function headerField(name: string, value: string): [string, string] | null {
+  const bytes = Buffer.from(value, 'utf8').toString('latin1');
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || !/^[\t\x20-\x7e\x80-\xff]*$/.test(bytes)) return null;
+  return [name.toLowerCase(), bytes];
+}
+
 /** `RAISE SQLSTATE 'PGRST'` with JSON message and detail: full control of status, headers and body. */
 function raisedPgrstError(error: postgres.PostgresError): ApiError {
   const body = parseJsonObject(error.message);
@@ -254,13 +265,13 @@ function raisedPgrstError(error: postgres.PostgresError): ApiError {
       "DETAIL must be a JSON object with obligatory keys: 'status', 'headers' and optional key: 'status_text'.",
     );
   }
-  const responseHeaders: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers as Record<string, unknown>)) {
-    // Header values must be Latin-1 text without line breaks, or the HTTP layer refuses to send the response.
-    if (typeof value === 'string' && /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) && /^[\t\x20-\x7e\x80-\xff]*$/.test(value)) {
-      responseHeaders[name.toLowerCase()] = value;
-    }
-  }
+  // Object.fromEntries defines own properties: a header named `__proto__` cannot reach the prototype.
+  const responseHeaders: Record<string, string> = Object.fromEntries(
+    Object.entries(headers as Record<string, unknown>).flatMap(([name, value]) => {
+      const header = typeof value === 'string' ? headerField(name, value) : null;
+      return header ? [header] : [];
+    }),
+  );
   return new ApiError(status, body.code, body.message, asText(body.details), asText(body.hint), responseHeaders);
 }
 

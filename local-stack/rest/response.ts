@@ -5,7 +5,7 @@
  */
 import type { HttpResponse } from '../http/types.ts';
 import type { ApiRequest } from './api-request.ts';
-import { errorResponse, gucHeadersError, gucStatusError, invalidRange } from './errors.ts';
+import { errorResponse, gucHeadersError, gucStatusError, headerField, invalidRange } from './errors.ts';
 import { contentTypeOf } from './media-type.ts';
 import type { ActionPlan } from './plan-types.ts';
 import { preferenceApplied, type Preferences } from './preferences.ts';
@@ -67,15 +67,15 @@ function overrides(result: QueryResult, status: number, headers: Headers): { sta
     throw gucHeadersError();
   }
   if (!Array.isArray(list)) throw gucHeadersError();
-  const fromSql: Headers = {};
+  const pairs: [string, string][] = [];
   for (const item of list) {
     const entries = item !== null && typeof item === 'object' && !Array.isArray(item) ? Object.entries(item as Record<string, unknown>) : [];
     if (entries.length !== 1 || typeof entries[0][1] !== 'string') throw gucHeadersError();
     const [name, value] = entries[0] as [string, string];
-    // Node refuses header names and values outside HTTP's token and Latin-1 sets; such a header is dropped.
-    if (/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) && /^[\t\x20-\x7e\x80-\xff]*$/.test(value)) fromSql[name.toLowerCase()] = value;
+    const header = headerField(name, value);
+    if (header) pairs.push(header);
   }
-  return { status: finalStatus, headers: { ...headers, ...fromSql } };
+  return { status: finalStatus, headers: { ...headers, ...Object.fromEntries(pairs) } };
 }
 
 function withBody(status: number, headers: Headers, body: string | null): HttpResponse {

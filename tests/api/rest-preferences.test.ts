@@ -28,6 +28,22 @@ create function all_items() returns setof items language sql stable as $$ select
 create function bump_all() returns setof items language sql volatile as $$ update items set qty = qty + 1 where id > 0 returning * $$;
 create function one_item() returns items language sql stable as $$ select * from items where id = 1 $$;
 create function noop() returns void language sql as $$ select $$;
+create function teapot() returns text language plpgsql as $$
+begin
+  perform set_config('response.status', '418', true);
+  perform set_config('response.headers', '[{"X-Brewed": "yes"}, {"Cache-Control": "no-store"}]', true);
+  return 'short and stout';
+end $$;
+create function bad_status() returns text language plpgsql as $$
+begin perform set_config('response.status', 'teapot', true); return 'x'; end $$;
+create function bad_headers() returns text language plpgsql as $$
+begin perform set_config('response.headers', '{"not": "an array"}', true); return 'x'; end $$;
+create function download() returns void language plpgsql as $$
+begin
+  raise sqlstate 'PGRST' using
+    message = '{"code":"PT409","message":"Conflict"}',
+    detail = '{"status":409,"headers":{"Content-Disposition":"attachment; filename=\\"résumé→.csv\\"","X-Bad":"a\\nb"}}';
+end $$;
 `;
 
 let db: TestDatabase;
@@ -260,5 +276,30 @@ describe('functions', () => {
   it('calls functions with form-encoded arguments', async () => {
     const form = await rest('/rpc/add_them', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=20&b=22' });
     expect(form.json).toBe(42);
+  });
+});
+
+describe('responses shaped by SQL', () => {
+  it('takes status and headers from response.status / response.headers', async () => {
+    const teapot = await rest('/rpc/teapot');
+    expect(teapot.status).toBe(418);
+    expect(teapot.headers.get('x-brewed')).toBe('yes');
+    expect(teapot.headers.get('cache-control')).toBe('no-store');
+    expect(teapot.json).toBe('short and stout');
+    expect((await rest('/rpc/bad_status')).json).toEqual({ code: 'PGRST112', details: null, hint: null, message: 'response.status guc must be a valid status code' });
+    expect((await rest('/rpc/bad_headers')).json).toEqual({
+      code: 'PGRST111',
+      details: null,
+      hint: null,
+      message: 'response.headers guc must be a JSON array composed of objects with a single key and a string value',
+    });
+  });
+
+  it('sends a raised header as its UTF-8 bytes and drops one that cannot be sent', async () => {
+    const raised = await rest('/rpc/download', { method: 'POST', body: {} });
+    expect(raised.status).toBe(409);
+    expect(raised.json).toEqual({ code: 'PT409', message: 'Conflict', details: null, hint: null });
+    expect(Buffer.from(raised.headers.get('content-disposition') ?? '', 'latin1').toString('utf8')).toBe('attachment; filename="résumé→.csv"');
+    expect(raised.headers.get('x-bad')).toBeNull();
   });
 });
