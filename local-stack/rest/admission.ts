@@ -39,13 +39,6 @@ export class Admission {
     }
   }
 
-  /** Requests waiting or running per requester (for tests and diagnostics). */
-  get pending(): number {
-    let total = 0;
-    for (const lane of this.lanes.values()) total += lane.active + lane.queue.length;
-    return total;
-  }
-
   private wait(requester: string, lane: Lane): Promise<void> {
     if (lane.queue.length >= this.options.maxQueued) return Promise.reject(acquisitionTimeout());
     return new Promise<void>((resolve, reject) => {

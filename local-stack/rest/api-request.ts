@@ -204,7 +204,7 @@ export function parseApiRequest(request: HttpRequest, settings: RequestSettings)
     }
     const segments = splitKey(key);
     const last = segments[segments.length - 1];
-    if (EMBEDDABLE_RESERVED.has(last) && (last === 'order' || last === 'limit' || last === 'offset')) {
+    if (last === 'order' || last === 'limit' || last === 'offset') {
       const path = segments.slice(0, -1);
       if (last === 'order') orders.push({ path, terms: parseOrder(value) });
       else if (path.length === 0) {

@@ -4,7 +4,7 @@
  * (table name for the one-to-many side, column for the many-to-one side); PGRST200/PGRST201 otherwise.
  */
 import { ambiguousRelationship, noRelationship } from './errors.ts';
-import type { ComputedRelationship, ForeignKeyRelationship, Relationship } from './relationships.ts';
+import type { ForeignKeyRelationship, Relationship } from './relationships.ts';
 import type { Relation, SchemaCache } from './schema-cache.ts';
 import { relationsOf } from './schema-cache.ts';
 import { closest, LOOSE_MATCH } from './suggestions.ts';
@@ -65,7 +65,7 @@ export function findRelationship(cache: SchemaCache, source: Relation | null, so
     if (source && cache.relationships.has(source)) {
       const best = closest(target, new Set(all.map((r) => (r.kind === 'computed' ? r.fn.name : r.target.name))), LOOSE_MATCH);
       if (best !== null && best !== target) suggestion = `Perhaps you meant '${best}' instead of '${target}'.`;
-    } else if (!source || !cache.relationships.has(source)) {
+    } else {
       const parents = relationsOf(cache, schema).filter((relation) => cache.relationships.has(relation)).map((relation) => relation.name);
       const best = closest(sourceName, parents, LOOSE_MATCH);
       if (best !== null && best !== sourceName) suggestion = `Perhaps you meant '${best}' instead of '${sourceName}'.`;
@@ -82,5 +82,3 @@ export function findRelationship(cache: SchemaCache, source: Relation | null, so
       .join(', ')}. Find the desired relationship in the 'details' key.`,
   );
 }
-
-export type { ComputedRelationship };

@@ -210,7 +210,7 @@ export function planOrderTerm(node: ReadNode, term: OrderTerm): PlannedOrder {
   return { target: { kind: 'embedded', joinAlias: embed.joinAlias, key: term.field.name, path: term.field.path }, direction: term.direction, nulls: term.nulls };
 }
 
-/** Filters, orders and ranges on the nodes they address; `root` decides whether root-level ones apply. */
+/** Filters, orders and ranges on the nodes they address; `includeRoot`: whether root-level ones apply too. */
 export function attachParams(root: ReadNode, params: TreeParams, includeRoot: boolean): void {
   for (const filter of params.filters) {
     if (filter.path.length === 0 && !includeRoot) continue;

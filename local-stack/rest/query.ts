@@ -159,19 +159,25 @@ class RollbackWith extends Error {
   }
 }
 
+/** `a=1; b=2` → `{"a":"1","b":"2"}` (PostgREST's request.cookies). */
+function cookiesOf(header: string | undefined): string {
+  if (header === undefined) return '{}';
+  const pairs = header
+    .split(';')
+    .map((part) => part.trim())
+    .filter((part) => part.includes('='))
+    .map((part) => [part.slice(0, part.indexOf('=')), part.slice(part.indexOf('=') + 1)]);
+  return JSON.stringify(Object.fromEntries(pairs));
+}
+
+/** The fixed setting names are written into the text (they are constants); every value is a parameter. */
 function settingsStatement(session: RequestSession): { text: string; params: string[] } {
   const statement = new Statement();
-  const set = (name: string, value: string) => `set_config(${statement.param(name)}, ${statement.param(value)}, true)`;
-  const cookies = Object.fromEntries(
-    (session.headers.cookie ?? '')
-      .split(';')
-      .map((part) => part.trim())
-      .filter((part) => part.includes('='))
-      .map((part) => [part.slice(0, part.indexOf('=')), part.slice(part.indexOf('=') + 1)]),
-  );
+  const set = (name: string, value: string) => `set_config('${name}', ${statement.param(value)}, true)`;
   const calls = [set('search_path', session.searchPath.map(ident).join(', '))];
-  // Role settings first, so that `grant set on parameter … to authenticator` covers them (as in PostgREST).
-  for (const [name, value] of session.roleSettings) calls.push(set(name, value));
+  // Role settings first, so that `grant set on parameter … to authenticator` covers them (as in PostgREST);
+  // their names come from the catalog, so they are bound too.
+  for (const [name, value] of session.roleSettings) calls.push(`set_config(${statement.param(name)}, ${statement.param(value)}, true)`);
   if (!session.roleSettings.some(([name]) => name === 'statement_timeout')) calls.push(set('statement_timeout', String(session.defaultTimeoutMs)));
   calls.push(
     set('role', session.role),
@@ -179,7 +185,7 @@ function settingsStatement(session: RequestSession): { text: string; params: str
     set('request.method', session.method),
     set('request.path', session.path),
     set('request.headers', JSON.stringify(session.headers)),
-    set('request.cookies', JSON.stringify(cookies)),
+    set('request.cookies', cookiesOf(session.headers.cookie)),
   );
   if (session.timezone !== null) calls.push(set('timezone', session.timezone));
   return { text: `select ${calls.join(', ')}`, params: statement.params };
