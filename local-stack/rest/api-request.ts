@@ -10,7 +10,7 @@ import { parsePreferences, type Preferences } from './preferences.ts';
 import {
   parseColumnList,
   parseFilter,
-  parseNonNegativeInteger,
+  parseInteger,
   parseOrder,
   parseSelect,
   splitKey,
@@ -208,10 +208,10 @@ export function parseApiRequest(request: HttpRequest, settings: RequestSettings)
       const path = segments.slice(0, -1);
       if (last === 'order') orders.push({ path, terms: parseOrder(value) });
       else if (path.length === 0) {
-        if (last === 'limit') rootLimit = parseNonNegativeInteger(value, 'limit');
-        else rootOffset = parseNonNegativeInteger(value, 'offset');
-      } else if (last === 'limit') rangeFor(path).limit = parseNonNegativeInteger(value, 'limit');
-      else rangeFor(path).offset = parseNonNegativeInteger(value, 'offset');
+        if (last === 'limit') rootLimit = parseInteger(value) ?? rootLimit;
+        else rootOffset = parseInteger(value) ?? rootOffset;
+      } else if (last === 'limit') rangeFor(path).limit = parseInteger(value) ?? rangeFor(path).limit;
+      else rangeFor(path).offset = parseInteger(value) ?? rangeFor(path).offset;
       continue;
     }
     if (argumentsInQuery && !EMBEDDABLE_RESERVED.has(last) && !looksLikeFilter(key, value)) {

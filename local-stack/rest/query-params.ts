@@ -104,6 +104,11 @@ const MAX_SELECT_ITEMS = 400;
 // ---------------------------------------------------------------------------------------------------------------
 // A tiny cursor over one parameter value.
 
+/** PGRST100 in PostgREST's (Parsec's) shape: `"failed to parse filter (x)" (line 1, column 4)`. */
+export function queryParamError(what: string, text: string, column: number, details: string): Error {
+  return parseError(`"failed to parse ${what} (${text})" (line 1, column ${column})`, details);
+}
+
 class Cursor {
   position = 0;
   constructor(
@@ -134,7 +139,7 @@ class Cursor {
 
   error(expecting: string): Error {
     const found = this.done ? 'end of input' : `"${this.peek()}"`;
-    return parseError(`failed to parse ${this.what} (${this.text})`, `unexpected ${found} at position ${this.position + 1} ${expecting}`);
+    return queryParamError(this.what, this.text, this.position + 1, `unexpected ${found} ${expecting}`.trim());
   }
 }
 
@@ -382,10 +387,8 @@ export function parseOperation(field: Field, text: string, inLogicTree: boolean)
   const match = OPERATION.exec(rest);
   const operator = match?.[1] as Operator | undefined;
   if (!match || !operator || !(OPERATORS as readonly string[]).includes(operator)) {
-    throw parseError(
-      `failed to parse ${what} (${text})`,
-      `unexpected "${rest.slice(0, 12)}" expecting "not" or an operator (${OPERATORS.join(', ')})`,
-    );
+    const written = rest.split('.')[0];
+    throw queryParamError(what, text, text.length - rest.length + written.length + 2, `unknown single value operator ${written}`);
   }
   const modifier = match[2] ?? null;
   let value = match[3];
@@ -511,10 +514,9 @@ export function parseColumnList(text: string, what: string): string[] {
   }
 }
 
-/** `limit=10` / `offset=5`: a non-negative integer. */
-export function parseNonNegativeInteger(text: string, what: string): number {
-  if (!/^\s*-?\d+\s*$/.test(text)) throw parseError(`failed to parse ${what} parameter (${text})`, 'expecting an integer');
+/** `limit=10` / `offset=5`: an integer; anything else is ignored, as PostgREST ignores it. */
+export function parseInteger(text: string): number | null {
+  if (!/^\s*-?\d+\s*$/.test(text)) return null;
   const value = Number(text);
-  if (!Number.isSafeInteger(value)) throw parseError(`failed to parse ${what} parameter (${text})`, 'the integer is out of range');
-  return value;
+  return Number.isSafeInteger(value) ? value : null;
 }

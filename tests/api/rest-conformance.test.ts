@@ -664,11 +664,20 @@ describe('errors', () => {
   });
 
   it('PGRST100 for parse errors', async () => {
-    for (const query of ['/books?id=eqq.1', '/books?select=id,(', '/books?order=id.sideways', '/books?or=(id.eq.1', '/books?limit=abc', '/books?id=in.1,2']) {
+    for (const query of ['/books?id=eqq.1', '/books?select=id,(', '/books?order=id.sideways', '/books?or=(id.eq.1', '/books?id=in.1,2']) {
       const raw = await rest(query);
       expect(raw.status, query).toBe(400);
       expect(raw.json, query).toMatchObject({ code: 'PGRST100' });
     }
+    const unknownOperator = await rest('/books?id=eqq.1');
+    expect(unknownOperator.json).toEqual({
+      code: 'PGRST100',
+      details: 'unknown single value operator eqq',
+      hint: null,
+      message: '"failed to parse filter (eqq.1)" (line 1, column 5)',
+    });
+    // A limit that is not an integer is ignored, as PostgREST ignores it.
+    expect((await rest('/books?select=id&limit=abc')).status).toBe(200);
   });
 
   it('PGRST106 for schemas that are not exposed', async () => {
