@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signJwt } from '../../local-stack/http/jwt.ts';
 import { startTestApi, type TestApi } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/cluster.ts';
+import { restFetcher } from '../support/rest.ts';
 import { untypedClient } from '../support/users.ts';
 
 const USER_A = '0a0a0a0a-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
@@ -159,27 +160,13 @@ async function userToken(sub: string, extra: Record<string, unknown> = {}): Prom
   return signJwt({ sub, role: 'authenticated', aud: 'authenticated', exp: now() + 3600, ...extra }, api.jwtSecret);
 }
 
-/** Raw request to /rest/v1 with the anon key unless headers say otherwise. */
-async function rest(pathAndQuery: string, init: { method?: string; headers?: Record<string, string>; body?: unknown } = {}) {
-  const response = await fetch(`${api.url}/rest/v1${pathAndQuery}`, {
-    method: init.method ?? 'GET',
-    headers: { apikey: api.anonKey, ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers },
-    body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
-  });
-  const text = await response.text();
-  let json: unknown = null;
-  try {
-    json = text === '' ? null : JSON.parse(text);
-  } catch {
-    json = text;
-  }
-  return { status: response.status, headers: response.headers, text, json: json as never };
-}
+let rest: ReturnType<typeof restFetcher>;
 
 beforeAll(async () => {
   db = await createTestDatabase();
   await db.sql.unsafe(FIXTURE);
   api = await startTestApi(db);
+  rest = restFetcher(api);
   anon = clientWith(api.anonKey);
   service = clientWith(api.serviceRoleKey);
   tokenA = await userToken(USER_A);

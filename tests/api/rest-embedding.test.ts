@@ -1,9 +1,5 @@
-import type { SupabaseClient } from '@supabase/supabase-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, type TestApi } from '../support/api.ts';
-import { createTestDatabase, type TestDatabase } from '../support/cluster.ts';
-import { restFetcher } from '../support/rest.ts';
-import { untypedClient } from '../support/users.ts';
+import { describe, expect, it } from 'vitest';
+import { restSuite } from '../support/rest.ts';
 
 /**
  * Resource embedding as PostgREST 12/13 documents it ("Resource Embedding", "Computed Fields"): the film
@@ -45,36 +41,20 @@ create function supervisees(employees) returns setof employees language sql stab
   select * from employees where supervisor_id = $1.id $$;
 `;
 
-let db: TestDatabase;
-let api: TestApi;
-let anon: SupabaseClient;
-let rest: ReturnType<typeof restFetcher>;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  await db.sql.unsafe(FIXTURE);
-  api = await startTestApi(db);
-  anon = untypedClient(api);
-  rest = restFetcher(api);
-});
-
-afterAll(async () => {
-  await api?.stop();
-  await db?.drop();
-});
+const suite = restSuite(FIXTURE);
 
 describe('relationships', () => {
   it('embeds many-to-one, one-to-many, one-to-one and many-to-many', async () => {
-    const { data, error } = await anon.from('films').select('title, directors(last_name), technical_specs(camera), actors(first_name)').eq('id', 4).single();
+    const { data, error } = await suite.anon.from('films').select('title, directors(last_name), technical_specs(camera), actors(first_name)').eq('id', 4).single();
     expect(error).toBeNull();
     expect(data).toMatchObject({ title: 'Pulp Fiction', directors: { last_name: 'Tarantino' }, technical_specs: { camera: 'Arriflex 35-III' } });
     expect((data as { actors: { first_name: string }[] }).actors.map((actor) => actor.first_name).sort()).toEqual(['Tim', 'Uma']);
-    const many = await anon.from('directors').select('last_name, films(title)').eq('id', 3).order('id', { referencedTable: 'films' }).single();
+    const many = await suite.anon.from('directors').select('last_name, films(title)').eq('id', 3).order('id', { referencedTable: 'films' }).single();
     expect(many.data).toEqual({ last_name: 'Tarantino', films: [{ title: 'Reservoir Dogs' }, { title: 'Pulp Fiction' }] });
   });
 
   it('answers an ambiguous embedding with PGRST201 exactly as documented, and disambiguates with !constraint', async () => {
-    const ambiguous = await rest('/orders?select=*,addresses(*)');
+    const ambiguous = await suite.rest('/orders?select=*,addresses(*)');
     expect(ambiguous.status).toBe(300);
     expect(ambiguous.json).toEqual({
       code: 'PGRST201',
@@ -85,18 +65,18 @@ describe('relationships', () => {
       hint: "Try changing 'addresses' to one of the following: 'addresses!billing', 'addresses!shipping'. Find the desired relationship in the 'details' key.",
       message: "Could not embed because more than one relationship was found for 'orders' and 'addresses'",
     });
-    const { data } = await anon.from('orders').select('name, billing_address:addresses!billing(name), shipping_address:addresses!shipping(name)').single();
+    const { data } = await suite.anon.from('orders').select('name, billing_address:addresses!billing(name), shipping_address:addresses!shipping(name)').single();
     expect(data).toEqual({ name: 'Water Filter', billing_address: { name: 'Home' }, shipping_address: { name: 'Office' } });
-    const reverse = await rest('/addresses?select=name,billing_orders:orders!billing(name),shipping_orders:orders!shipping(name)&id=eq.1');
+    const reverse = await suite.rest('/addresses?select=name,billing_orders:orders!billing(name),shipping_orders:orders!shipping(name)&id=eq.1');
     expect(reverse.json).toEqual([{ name: 'Home', billing_orders: [{ name: 'Water Filter' }], shipping_orders: [] }]);
-    const byColumn = await rest('/orders?select=name,addresses!shipping_address_id(name)');
+    const byColumn = await suite.rest('/orders?select=name,addresses!shipping_address_id(name)');
     expect(byColumn.json).toEqual([{ name: 'Water Filter', addresses: { name: 'Office' } }]);
-    const byTargetColumn = await rest('/addresses?select=name,orders!billing_address_id(name)&id=eq.1');
+    const byTargetColumn = await suite.rest('/addresses?select=name,orders!billing_address_id(name)&id=eq.1');
     expect(byTargetColumn.json).toEqual([{ name: 'Home', orders: [{ name: 'Water Filter' }] }]);
   });
 
   it('reports PGRST200 with the schema and a suggestion', async () => {
-    const missing = await rest('/films?select=*,directorz(*)');
+    const missing = await suite.rest('/films?select=*,directorz(*)');
     expect(missing.status).toBe(400);
     expect(missing.json).toEqual({
       code: 'PGRST200',
@@ -104,7 +84,7 @@ describe('relationships', () => {
       hint: "Perhaps you meant 'directors' instead of 'directorz'.",
       message: "Could not find a relationship between 'films' and 'directorz' in the schema cache",
     });
-    const withHint = await rest('/films?select=*,directors!nope(*)');
+    const withHint = await suite.rest('/films?select=*,directors!nope(*)');
     expect(withHint.json).toMatchObject({
       code: 'PGRST200',
       details: "Searched for a foreign key relationship between 'films' and 'directors' using the hint 'nope' in the schema 'public', but no matches were found.",
@@ -112,129 +92,129 @@ describe('relationships', () => {
   });
 
   it('embeds self-references by table name (one-to-many) and by column (many-to-one)', async () => {
-    const children = await rest('/employees?select=last_name,supervisees:employees(last_name)&id=eq.1');
+    const children = await suite.rest('/employees?select=last_name,supervisees:employees(last_name)&id=eq.1');
     expect(children.json).toEqual([{ last_name: 'Taylor', supervisees: [{ last_name: 'Johnson' }, { last_name: 'Miller' }] }]);
-    const parent = await rest('/employees?select=last_name,boss:supervisor_id(last_name)&id=eq.2');
+    const parent = await suite.rest('/employees?select=last_name,boss:supervisor_id(last_name)&id=eq.2');
     expect(parent.json).toEqual([{ last_name: 'Johnson', boss: { last_name: 'Taylor' } }]);
   });
 
   it('embeds through views with the relationships of their tables', async () => {
-    const view = await rest('/film_titles?select=title,directors(last_name)&id=eq.2');
+    const view = await suite.rest('/film_titles?select=title,directors(last_name)&id=eq.2');
     expect(view.json).toEqual([{ title: 'The Haunted Castle', directors: { last_name: 'Méliès' } }]);
-    const toView = await rest('/directors?select=last_name,film_titles(title)&id=eq.1');
+    const toView = await suite.rest('/directors?select=last_name,film_titles(title)&id=eq.1');
     expect(toView.json).toEqual([{ last_name: 'Lumière', film_titles: [{ title: 'Workers Leaving The Lumière Factory In Lyon' }] }]);
   });
 
   it('filters with empty embeds and null filters (semi and anti joins)', async () => {
-    const withActor = await rest('/films?select=title,actors()&actors.first_name=eq.Uma&actors=not.is.null');
+    const withActor = await suite.rest('/films?select=title,actors()&actors.first_name=eq.Uma&actors=not.is.null');
     expect(withActor.json).toEqual([{ title: 'Pulp Fiction' }]);
-    const noSpecs = await rest('/films?select=id,technical_specs()&technical_specs=is.null&order=id');
+    const noSpecs = await suite.rest('/films?select=id,technical_specs()&technical_specs=is.null&order=id');
     expect(noSpecs.json).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }]);
-    const counted = await rest('/films?select=id,roles()&roles=not.is.null', { headers: { prefer: 'count=exact' } });
+    const counted = await suite.rest('/films?select=id,roles()&roles=not.is.null', { headers: { prefer: 'count=exact' } });
     expect(counted.headers.get('content-range')).toBe('0-1/2');
   });
 
   it('answers duplicate embed names with PostgreSQL 42712', async () => {
-    const duplicate = await rest('/films?select=directors(last_name),directors(first_name)');
+    const duplicate = await suite.rest('/films?select=directors(last_name),directors(first_name)');
     expect(duplicate.status).toBe(400);
     expect(duplicate.json).toMatchObject({ code: '42712', message: 'table name "films_directors_1" specified more than once' });
   });
 
   it('orders by a column of a to-one embed, and refuses a to-many one (PGRST118)', async () => {
-    const ordered = await rest('/films?select=title,directors(last_name)&order=directors(last_name).desc,id');
+    const ordered = await suite.rest('/films?select=title,directors(last_name)&order=directors(last_name).desc,id');
     expect((ordered.json as { title: string }[]).map((film) => film.title)).toEqual([
       'Reservoir Dogs',
       'Pulp Fiction',
       'The Haunted Castle',
       'Workers Leaving The Lumière Factory In Lyon',
     ]);
-    const toMany = await rest('/directors?select=*,films(title)&order=films(title)');
+    const toMany = await suite.rest('/directors?select=*,films(title)&order=films(title)');
     expect(toMany.json).toEqual({
       code: 'PGRST118',
       details: "'directors' and 'films' do not form a many-to-one or one-to-one relationship",
       hint: null,
       message: "A related order on 'films' is not possible",
     });
-    const notEmbedded = await rest('/films?select=title&order=directors(last_name)');
+    const notEmbedded = await suite.rest('/films?select=title&order=directors(last_name)');
     expect(notEmbedded.json).toMatchObject({ code: 'PGRST108', message: "'directors' is not an embedded resource in this request" });
   });
 });
 
 describe('spreads', () => {
   it('lifts the columns of a to-one embed into the parent', async () => {
-    const { data } = await anon.from('films').select('title, ...directors(director_first_name:first_name, director_last_name:last_name)').eq('id', 1).single();
+    const { data } = await suite.anon.from('films').select('title, ...directors(director_first_name:first_name, director_last_name:last_name)').eq('id', 1).single();
     expect(data).toEqual({ title: 'Workers Leaving The Lumière Factory In Lyon', director_first_name: 'Louis', director_last_name: 'Lumière' });
   });
 
   it('turns the columns of a to-many spread into correlated arrays (PostgREST 13)', async () => {
-    const spread = await rest('/directors?select=first_name,...films(film_titles:title,film_years:year)&first_name=like.Quentin*&films.order=year');
+    const spread = await suite.rest('/directors?select=first_name,...films(film_titles:title,film_years:year)&first_name=like.Quentin*&films.order=year');
     expect(spread.json).toEqual([{ first_name: 'Quentin', film_titles: ['Reservoir Dogs', 'Pulp Fiction'], film_years: [1992, 1994] }]);
   });
 
   it('spreads a junction table inside a many-to-many embed', async () => {
-    const roles = await rest('/films?select=title,cast:roles(character,...actors(first_name))&id=eq.3&cast.order=character');
+    const roles = await suite.rest('/films?select=title,cast:roles(character,...actors(first_name))&id=eq.3&cast.order=character');
     expect(roles.json).toEqual([{ title: 'Reservoir Dogs', cast: [{ character: 'Mr. Orange', first_name: 'Tim' }, { character: 'Mr. White', first_name: 'Harvey' }] }]);
   });
 });
 
 describe('computed fields and relationships', () => {
   it('selects, filters and orders by a computed field, which * leaves out', async () => {
-    const computed = await rest('/directors?select=id,full_name&full_name=like.*Tarantino&order=full_name');
+    const computed = await suite.rest('/directors?select=id,full_name&full_name=like.*Tarantino&order=full_name');
     expect(computed.json).toEqual([{ id: 3, full_name: 'Quentin Tarantino' }]);
-    const star = await rest('/directors?select=*&id=eq.1');
+    const star = await suite.rest('/directors?select=*&id=eq.1');
     expect(star.json).toEqual([{ id: 1, first_name: 'Louis', last_name: 'Lumière' }]);
-    const embedded = await rest('/films?select=title,directors(full_name)&id=eq.2');
+    const embedded = await suite.rest('/films?select=title,directors(full_name)&id=eq.2');
     expect(embedded.json).toEqual([{ title: 'The Haunted Castle', directors: { full_name: 'Georges Méliès' } }]);
   });
 
   it('embeds through functions: rows 1 is to-one, a set to-many, self-references too', async () => {
-    const toOne = await rest('/premieres?select=location,film(title)&order=id');
+    const toOne = await suite.rest('/premieres?select=location,film(title)&order=id');
     expect(toOne.json).toEqual([
       { location: 'Cannes', film: { title: 'Pulp Fiction' } },
       { location: 'Berlin', film: { title: 'Reservoir Dogs' } },
     ]);
-    const toMany = await rest('/films?select=title,premieres(location)&id=eq.4');
+    const toMany = await suite.rest('/films?select=title,premieres(location)&id=eq.4');
     expect(toMany.json).toEqual([{ title: 'Pulp Fiction', premieres: [{ location: 'Cannes' }] }]);
-    const selfOne = await rest('/employees?select=last_name,supervisor(last_name)&id=eq.3');
+    const selfOne = await suite.rest('/employees?select=last_name,supervisor(last_name)&id=eq.3');
     expect(selfOne.json).toEqual([{ last_name: 'Miller', supervisor: { last_name: 'Taylor' } }]);
-    const selfMany = await rest('/employees?select=last_name,supervisees(last_name)&id=eq.1&supervisees.order=last_name');
+    const selfMany = await suite.rest('/employees?select=last_name,supervisees(last_name)&id=eq.1&supervisees.order=last_name');
     expect(selfMany.json).toEqual([{ last_name: 'Taylor', supervisees: [{ last_name: 'Johnson' }, { last_name: 'Miller' }] }]);
   });
 
   it('returns computed fields and relationships from writes', async () => {
-    const inserted = await rest('/premieres?select=location,film(title)', {
+    const inserted = await suite.rest('/premieres?select=location,film(title)', {
       method: 'POST',
       headers: { prefer: 'return=representation' },
       body: { id: 3, location: 'Venice', film_id: 2 },
     });
     expect(inserted.status).toBe(201);
     expect(inserted.json).toEqual([{ location: 'Venice', film: { title: 'The Haunted Castle' } }]);
-    const updated = await rest('/directors?select=full_name&id=eq.2', { method: 'PATCH', headers: { prefer: 'return=representation' }, body: { first_name: 'G.' } });
+    const updated = await suite.rest('/directors?select=full_name&id=eq.2', { method: 'PATCH', headers: { prefer: 'return=representation' }, body: { first_name: 'G.' } });
     expect(updated.json).toEqual([{ full_name: 'G. Méliès' }]);
   });
 });
 
 describe('output formats', () => {
   it('quotes CSV as PostgreSQL prints records, as PostgREST does', async () => {
-    await db.sql`create table csv_rows (id int primary key, t text, n numeric, b boolean, a text[])`;
-    await db.sql`insert into csv_rows values (1, 'plain', 1.50, true, '{x,y}'), (2, 'with, comma "quoted"', null, false, '{}'), (3, '', 0, null, null)`;
-    await db.sql`notify pgrst, 'reload schema'`;
-    let csv = await rest('/csv_rows?order=id', { headers: { accept: 'text/csv' } });
+    await suite.db.sql`create table csv_rows (id int primary key, t text, n numeric, b boolean, a text[])`;
+    await suite.db.sql`insert into csv_rows values (1, 'plain', 1.50, true, '{x,y}'), (2, 'with, comma "quoted"', null, false, '{}'), (3, '', 0, null, null)`;
+    await suite.db.sql`notify pgrst, 'reload schema'`;
+    let csv = await suite.rest('/csv_rows?order=id', { headers: { accept: 'text/csv' } });
     for (let attempt = 0; attempt < 100 && csv.status !== 200; attempt += 1) {
       await new Promise((resolve) => setTimeout(resolve, 50));
-      csv = await rest('/csv_rows?order=id', { headers: { accept: 'text/csv' } });
+      csv = await suite.rest('/csv_rows?order=id', { headers: { accept: 'text/csv' } });
     }
     expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(csv.text).toBe('id,t,n,b,a\n1,plain,1.50,t,"{x,y}"\n2,"with, comma ""quoted""",,f,{}\n3,"",0,,');
-    const empty = await rest('/csv_rows?id=eq.99', { headers: { accept: 'text/csv' } });
+    const empty = await suite.rest('/csv_rows?id=eq.99', { headers: { accept: 'text/csv' } });
     expect(empty.text).toBe('\n');
   });
 
   it('answers an Accept it cannot produce with PGRST107', async () => {
-    const xml = await rest('/films', { headers: { accept: 'application/xml' } });
+    const xml = await suite.rest('/films', { headers: { accept: 'application/xml' } });
     expect(xml.status).toBe(406);
     expect(xml.json).toEqual({ code: 'PGRST107', details: null, hint: null, message: 'None of these media types are available: application/xml' });
-    const plan = await rest('/films', { headers: { accept: 'application/vnd.pgrst.plan+json' } });
+    const plan = await suite.rest('/films', { headers: { accept: 'application/vnd.pgrst.plan+json' } });
     expect(plan.status).toBe(406);
     expect(plan.json).toMatchObject({ code: 'PGRST107', message: 'None of these media types are available: application/vnd.pgrst.plan+json; for="application/json"' });
   });

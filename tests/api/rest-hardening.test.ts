@@ -1,9 +1,6 @@
-import type { SupabaseClient } from '@supabase/supabase-js';
 import { performance } from 'node:perf_hooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, type TestApi } from '../support/api.ts';
-import { createTestDatabase, type TestDatabase } from '../support/cluster.ts';
-import { eventually, restFetcher, userToken } from '../support/rest.ts';
+import { describe, expect, it } from 'vitest';
+import { eventually, restSuite, userToken } from '../support/rest.ts';
 import { untypedClient } from '../support/users.ts';
 
 /**
@@ -26,58 +23,42 @@ create function echo(payload jsonb) returns jsonb language sql immutable as $$ s
 const USER_A = 'aaaaaaaa-0000-4000-8000-000000000001';
 const USER_B = 'bbbbbbbb-0000-4000-8000-000000000002';
 
-let db: TestDatabase;
-let api: TestApi;
-let anon: SupabaseClient;
-let rest: ReturnType<typeof restFetcher>;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  await db.sql.unsafe(FIXTURE);
-  api = await startTestApi(db);
-  anon = untypedClient(api);
-  rest = restFetcher(api);
-});
-
-afterAll(async () => {
-  await api?.stop();
-  await db?.drop();
-});
+const suite = restSuite(FIXTURE);
 
 describe('statement timeouts (13.8)', () => {
   it('applies the role settings hosted Supabase sets: anon 3 s, authenticated 8 s', async () => {
-    const asAnon = await rest('/rpc/settings');
+    const asAnon = await suite.rest('/rpc/settings');
     expect(asAnon.json).toEqual({ role: 'anon', statement_timeout: '3s' });
-    const asUser = await rest('/rpc/settings', { headers: { authorization: `Bearer ${await userToken(api, USER_A)}` } });
+    const asUser = await suite.rest('/rpc/settings', { headers: { authorization: `Bearer ${await userToken(suite.api, USER_A)}` } });
     expect(asUser.json).toEqual({ role: 'authenticated', statement_timeout: '8s' });
   });
 
   it("answers a cancelled statement (57014) with PostgREST's 500 and PostgreSQL's error", async () => {
-    await db.sql.unsafe(`alter role anon in database ${db.name} set statement_timeout = '200ms'`);
-    await db.sql`notify pgrst, 'reload config'`;
+    await suite.db.sql.unsafe(`alter role anon in database ${suite.db.name} set statement_timeout = '200ms'`);
+    await suite.db.sql`notify pgrst, 'reload config'`;
     try {
-      await eventually(async () => ((await rest('/rpc/settings')).json as { statement_timeout: string }).statement_timeout === '200ms', 'the new timeout');
-      const cancelled = await rest('/rpc/slow', { method: 'POST', body: { seconds: 5 } });
+      await eventually(async () => ((await suite.rest('/rpc/settings')).json as { statement_timeout: string }).statement_timeout === '200ms', 'the new timeout');
+      const cancelled = await suite.rest('/rpc/slow', { method: 'POST', body: { seconds: 5 } });
       expect(cancelled.status).toBe(500);
       expect(cancelled.json).toEqual({ code: '57014', details: null, hint: null, message: 'canceling statement due to statement timeout' });
     } finally {
-      await db.sql.unsafe(`alter role anon in database ${db.name} reset statement_timeout`);
-      await db.sql`notify pgrst, 'reload config'`;
+      await suite.db.sql.unsafe(`alter role anon in database ${suite.db.name} reset statement_timeout`);
+      await suite.db.sql`notify pgrst, 'reload config'`;
     }
   });
 });
 
 describe('fair share of the pool (13.8)', () => {
   it("serves another user's quick request while one user floods the API with slow ones", async () => {
-    const [tokenA, tokenB] = await Promise.all([userToken(api, USER_A), userToken(api, USER_B)]);
+    const [tokenA, tokenB] = await Promise.all([userToken(suite.api, USER_A), userToken(suite.api, USER_B)]);
     const sleeping = async () => {
-      const [{ n }] = await db.sql`select count(*)::int as n from pg_stat_activity where datname = ${db.name} and wait_event = 'PgSleep'`;
+      const [{ n }] = await suite.db.sql`select count(*)::int as n from pg_stat_activity where datname = ${suite.db.name} and wait_event = 'PgSleep'`;
       return n as number;
     };
     const started = performance.now();
     const finished: { who: string; at: number; status: number }[] = [];
     const flood = Array.from({ length: 12 }, (_, index) =>
-      rest('/rpc/slow', { method: 'POST', headers: { authorization: `Bearer ${tokenA}` }, body: { seconds: 2 } }).then((response) => {
+      suite.rest('/rpc/slow', { method: 'POST', headers: { authorization: `Bearer ${tokenA}` }, body: { seconds: 2 } }).then((response) => {
         finished.push({ who: `A${index}`, at: performance.now() - started, status: response.status });
       }),
     );
@@ -86,7 +67,7 @@ describe('fair share of the pool (13.8)', () => {
       busiest = Math.max(busiest, await sleeping());
       return busiest >= 4;
     }, "user A's first requests to be running");
-    const quick = await rest('/items?select=id&id=eq.1', { headers: { authorization: `Bearer ${tokenB}` } });
+    const quick = await suite.rest('/items?select=id&id=eq.1', { headers: { authorization: `Bearer ${tokenB}` } });
     finished.push({ who: 'B', at: performance.now() - started, status: quick.status });
     busiest = Math.max(busiest, await sleeping());
     await Promise.all(flood);
@@ -108,9 +89,9 @@ describe('bounded embedding (13.8)', () => {
   };
 
   it('embeds up to 8 levels deep and refuses deeper with a clear 400', async () => {
-    const deep = await rest(`/nodes?select=${chain(8)}&id=eq.10`);
+    const deep = await suite.rest(`/nodes?select=${chain(8)}&id=eq.10`);
     expect(deep.status).toBe(200);
-    const tooDeep = await rest(`/nodes?select=${chain(9)}&id=eq.10`);
+    const tooDeep = await suite.rest(`/nodes?select=${chain(9)}&id=eq.10`);
     expect(tooDeep.status).toBe(400);
     expect(tooDeep.json).toMatchObject({ code: 'PGRST100' });
     expect((tooDeep.json as { details: string }).details).toContain('nested deeper than 8 levels');
@@ -118,7 +99,7 @@ describe('bounded embedding (13.8)', () => {
 
   it('refuses more than 50 embedded resources', async () => {
     const wide = Array.from({ length: 51 }, (_, index) => `p${index}:parent_id(id)`).join(',');
-    const tooWide = await rest(`/nodes?select=id,${wide}`);
+    const tooWide = await suite.rest(`/nodes?select=id,${wide}`);
     expect(tooWide.status).toBe(400);
     expect((tooWide.json as { details: string }).details).toContain('more than 50 embedded resources');
   });
@@ -126,17 +107,17 @@ describe('bounded embedding (13.8)', () => {
 
 describe('unfiltered PATCH and DELETE (13.11)', () => {
   it('refuses them as pg-safeupdate does, before touching a row', async () => {
-    const service = { apikey: api.serviceRoleKey, authorization: `Bearer ${api.serviceRoleKey}` };
-    const deleted = await rest('/items', { method: 'DELETE', headers: service });
+    const service = { apikey: suite.api.serviceRoleKey, authorization: `Bearer ${suite.api.serviceRoleKey}` };
+    const deleted = await suite.rest('/items', { method: 'DELETE', headers: service });
     expect(deleted.status).toBe(400);
     expect(deleted.json).toEqual({ code: '21000', details: null, hint: null, message: 'DELETE requires a WHERE clause' });
-    const patched = await rest('/items', { method: 'PATCH', headers: service, body: { name: 'all' } });
+    const patched = await suite.rest('/items', { method: 'PATCH', headers: service, body: { name: 'all' } });
     expect(patched.json).toEqual({ code: '21000', details: null, hint: null, message: 'UPDATE requires a WHERE clause' });
-    const client = untypedClient(api, api.serviceRoleKey);
+    const client = untypedClient(suite.api, suite.api.serviceRoleKey);
     const limited = await client.from('items').delete().limit(1);
     expect(limited.status).toBe(400);
     expect(limited.error).toMatchObject({ code: '21000', message: 'DELETE requires a WHERE clause' });
-    expect((await db.sql`select count(*)::int as n from items where name like 'item %'`)[0].n).toBe(5);
+    expect((await suite.db.sql`select count(*)::int as n from items where name like 'item %'`)[0].n).toBe(5);
     const filtered = await client.from('items').delete().eq('id', 5).select('id');
     expect(filtered.data).toEqual([{ id: 5 }]);
     const limitedWithFilter = await client.from('items').update({ name: 'first' }).gt('id', 0).order('id').limit(1).select('id');
@@ -148,7 +129,7 @@ describe('deeply nested JSON (13.12)', () => {
   const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
 
   it('stores reasonably nested documents and refuses hostile nesting with PGRST102, never a 500', async () => {
-    const fine = await rest('/items', { method: 'POST', body: `{"id": 10, "data": ${nested(200)}}` });
+    const fine = await suite.rest('/items', { method: 'POST', body: `{"id": 10, "data": ${nested(200)}}` });
     expect(fine.status).toBe(201);
     for (const [path, body] of [
       ['/items', `{"id": 11, "data": ${nested(100_000)}}`],
@@ -156,7 +137,7 @@ describe('deeply nested JSON (13.12)', () => {
       ['/rpc/echo', `{"payload": ${nested(100_000)}}`],
       ['/items?id=eq.1', `{"data": ${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}}`],
     ] as const) {
-      const refused = await rest(path, { method: path.includes('?') ? 'PATCH' : 'POST', body });
+      const refused = await suite.rest(path, { method: path.includes('?') ? 'PATCH' : 'POST', body });
       expect(refused.status, path).toBe(400);
       expect(refused.json, path).toEqual({ code: 'PGRST102', details: 'The JSON document is nested deeper than 256 levels', hint: null, message: 'Empty or invalid json' });
     }
@@ -166,14 +147,14 @@ describe('deeply nested JSON (13.12)', () => {
 describe('casts and other names from the request (13.13)', () => {
   it('resolves casts against the catalog only: prototype names are unknown types', async () => {
     for (const cast of ['constructor', '__proto__', 'hasOwnProperty', 'toString', 'valueOf']) {
-      const response = await rest(`/items?select=id::${cast}&id=eq.1`);
+      const response = await suite.rest(`/items?select=id::${cast}&id=eq.1`);
       expect(response.status, cast).toBe(400);
       expect(response.json, cast).toEqual({ code: '42704', details: null, hint: null, message: `type "${cast}" does not exist` });
     }
-    const { data } = await anon.from('items').select('a:id::text, b:id::float8, c:id::INTEGER').eq('id', 2).single();
+    const { data } = await suite.anon.from('items').select('a:id::text, b:id::float8, c:id::INTEGER').eq('id', 2).single();
     expect(data).toEqual({ a: '2', b: 2, c: 2 });
     // supabase-js removes spaces from select; PostgREST's grammar allows them in type names.
-    const spaced = await rest('/items?select=id::double%20precision&id=eq.2');
+    const spaced = await suite.rest('/items?select=id::double%20precision&id=eq.2');
     expect(spaced.json).toEqual([{ id: 2 }]);
   });
 
@@ -192,7 +173,7 @@ describe('casts and other names from the request (13.13)', () => {
         ['/items?select=id', { headers: { prefer: `${name}=1, handling=strict` } }],
         ['/items?select=id', { headers: { accept: name } }],
       ] as const) {
-        const response = await rest(path, init);
+        const response = await suite.rest(path, init);
         expect(response.status, `${path} ${JSON.stringify(init)}`).toBeGreaterThanOrEqual(400);
         expect(response.status, `${path} ${JSON.stringify(init)}`).toBeLessThan(500);
         expect((response.json as { code: string }).code, path).not.toBe('42601');

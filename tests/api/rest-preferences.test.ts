@@ -1,9 +1,5 @@
-import type { SupabaseClient } from '@supabase/supabase-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, type TestApi } from '../support/api.ts';
-import { createTestDatabase, type TestDatabase } from '../support/cluster.ts';
-import { eventually, restFetcher } from '../support/rest.ts';
-import { untypedClient } from '../support/users.ts';
+import { describe, expect, it } from 'vitest';
+import { eventually, restSuite } from '../support/rest.ts';
 
 /**
  * PostgREST's Prefer header (handling, max-affected, tx, missing, count, resolution), PUT, and functions
@@ -46,53 +42,37 @@ begin
 end $$;
 `;
 
-let db: TestDatabase;
-let api: TestApi;
-let anon: SupabaseClient;
-let rest: ReturnType<typeof restFetcher>;
-const service = () => ({ apikey: api.serviceRoleKey, authorization: `Bearer ${api.serviceRoleKey}` });
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  await db.sql.unsafe(FIXTURE);
-  api = await startTestApi(db);
-  anon = untypedClient(api);
-  rest = restFetcher(api);
-});
-
-afterAll(async () => {
-  await api?.stop();
-  await db?.drop();
-});
+const suite = restSuite(FIXTURE);
+const service = () => ({ apikey: suite.api.serviceRoleKey, authorization: `Bearer ${suite.api.serviceRoleKey}` });
 
 describe('Prefer: handling and max-affected', () => {
   it('refuses unknown preferences under handling=strict (PGRST122), ignores them otherwise', async () => {
-    const strict = await rest('/items?select=id&id=eq.1', { headers: { prefer: 'handling=strict, bogus=1, count=exact' } });
+    const strict = await suite.rest('/items?select=id&id=eq.1', { headers: { prefer: 'handling=strict, bogus=1, count=exact' } });
     expect(strict.status).toBe(400);
     expect(strict.json).toEqual({ code: 'PGRST122', details: 'Invalid preferences: bogus=1', hint: null, message: 'Invalid preferences given with handling=strict' });
-    const lenient = await rest('/items?select=id&id=eq.1', { headers: { prefer: 'handling=lenient, bogus=1, count=exact' } });
+    const lenient = await suite.rest('/items?select=id&id=eq.1', { headers: { prefer: 'handling=lenient, bogus=1, count=exact' } });
     expect(lenient.status).toBe(200);
     expect(lenient.headers.get('preference-applied')).toBe('count=exact, handling=lenient');
   });
 
   it('rolls back an update or delete that affects more rows than max-affected (PGRST124)', async () => {
-    const over = await rest('/items?id=lte.3', { method: 'PATCH', headers: { prefer: 'handling=strict, max-affected=2' }, body: { note: 'over' } });
+    const over = await suite.rest('/items?id=lte.3', { method: 'PATCH', headers: { prefer: 'handling=strict, max-affected=2' }, body: { note: 'over' } });
     expect(over.status).toBe(400);
     expect(over.json).toEqual({ code: 'PGRST124', details: 'The query affects 3 rows', hint: null, message: 'Query result exceeds max-affected preference constraint' });
-    const [{ count }] = await db.sql`select count(*)::int as count from items where note = 'over'`;
+    const [{ count }] = await suite.db.sql`select count(*)::int as count from items where note = 'over'`;
     expect(count).toBe(0);
-    const within = await rest('/items?id=lte.2', { method: 'PATCH', headers: { prefer: 'handling=strict, max-affected=2' }, body: { note: 'ok' } });
+    const within = await suite.rest('/items?id=lte.2', { method: 'PATCH', headers: { prefer: 'handling=strict, max-affected=2' }, body: { note: 'ok' } });
     expect(within.status).toBe(204);
     expect(within.headers.get('preference-applied')).toBe('handling=strict, max-affected=2');
-    const lenient = await rest('/items?id=lte.3', { method: 'DELETE', headers: { prefer: 'max-affected=1', ...service() } });
+    const lenient = await suite.rest('/items?id=lte.3', { method: 'DELETE', headers: { prefer: 'max-affected=1', ...service() } });
     expect(lenient.status).toBe(204);
-    await db.sql`insert into items select i, 'item ' || i, i, null from generate_series(1, 3) i on conflict do nothing`;
+    await suite.db.sql`insert into items select i, 'item ' || i, i, null from generate_series(1, 3) i on conflict do nothing`;
   });
 
   it('applies max-affected to set-returning functions, and refuses it on others (PGRST128)', async () => {
-    const rpc = await rest('/rpc/bump_all', { method: 'POST', body: {}, headers: { prefer: 'handling=strict, max-affected=1' } });
+    const rpc = await suite.rest('/rpc/bump_all', { method: 'POST', body: {}, headers: { prefer: 'handling=strict, max-affected=1' } });
     expect(rpc.json).toMatchObject({ code: 'PGRST124' });
-    const scalar = await rest('/rpc/add_them', { method: 'POST', body: { a: 1, b: 2 }, headers: { prefer: 'handling=strict, max-affected=1' } });
+    const scalar = await suite.rest('/rpc/add_them', { method: 'POST', body: { a: 1, b: 2 }, headers: { prefer: 'handling=strict, max-affected=1' } });
     expect(scalar.status).toBe(400);
     expect(scalar.json).toEqual({
       code: 'PGRST128',
@@ -105,31 +85,31 @@ describe('Prefer: handling and max-affected', () => {
 
 describe('Prefer: tx', () => {
   it('ignores tx=rollback unless the database allows overriding (pgrst.db_tx_end), then rolls back', async () => {
-    const ignored = await rest('/items?id=eq.4', { method: 'PATCH', headers: { prefer: 'tx=rollback' }, body: { note: 'kept' } });
+    const ignored = await suite.rest('/items?id=eq.4', { method: 'PATCH', headers: { prefer: 'tx=rollback' }, body: { note: 'kept' } });
     expect(ignored.status).toBe(204);
     expect(ignored.headers.get('preference-applied')).toBeNull();
-    expect((await db.sql`select note from items where id = 4`)[0].note).toBe('kept');
+    expect((await suite.db.sql`select note from items where id = 4`)[0].note).toBe('kept');
 
-    await db.sql.unsafe(`alter role authenticator in database ${db.name} set pgrst.db_tx_end = 'commit-allow-override'`);
-    await db.sql`notify pgrst, 'reload config'`;
+    await suite.db.sql.unsafe(`alter role authenticator in database ${suite.db.name} set pgrst.db_tx_end = 'commit-allow-override'`);
+    await suite.db.sql`notify pgrst, 'reload config'`;
     await eventually(async () => {
-      const probe = await rest('/items?select=id&id=eq.1', { headers: { prefer: 'tx=rollback' } });
+      const probe = await suite.rest('/items?select=id&id=eq.1', { headers: { prefer: 'tx=rollback' } });
       return probe.headers.get('preference-applied') === 'tx=rollback';
     }, 'the tx override to be allowed');
-    const rolledBack = await rest('/items?id=eq.4', { method: 'PATCH', headers: { prefer: 'tx=rollback, return=representation' }, body: { note: 'gone' } });
+    const rolledBack = await suite.rest('/items?id=eq.4', { method: 'PATCH', headers: { prefer: 'tx=rollback, return=representation' }, body: { note: 'gone' } });
     expect(rolledBack.status).toBe(200);
     expect(rolledBack.headers.get('preference-applied')).toBe('return=representation, tx=rollback');
     expect(rolledBack.json).toEqual([{ id: 4, name: 'item 4', qty: 4, note: 'gone' }]);
-    expect((await db.sql`select note from items where id = 4`)[0].note).toBe('kept');
-    const committed = await rest('/items?id=eq.4', { method: 'PATCH', headers: { prefer: 'tx=commit' }, body: { note: 'committed' } });
+    expect((await suite.db.sql`select note from items where id = 4`)[0].note).toBe('kept');
+    const committed = await suite.rest('/items?id=eq.4', { method: 'PATCH', headers: { prefer: 'tx=commit' }, body: { note: 'committed' } });
     expect(committed.headers.get('preference-applied')).toBe('tx=commit');
-    expect((await db.sql`select note from items where id = 4`)[0].note).toBe('committed');
+    expect((await suite.db.sql`select note from items where id = 4`)[0].note).toBe('committed');
   });
 });
 
 describe('inserts and upserts', () => {
   it('applies column defaults to missing keys with missing=default (bulk insert and upsert)', async () => {
-    const { data, error } = await anon
+    const { data, error } = await suite.anon
       .from('items')
       .insert([{ id: 10, name: 'ten' }, { id: 11, name: 'eleven', qty: 7 }], { defaultToNull: false })
       .select();
@@ -138,56 +118,56 @@ describe('inserts and upserts', () => {
       { id: 10, name: 'ten', qty: 1, note: 'n/a' },
       { id: 11, name: 'eleven', qty: 7, note: 'n/a' },
     ]);
-    const upsert = await anon.from('items').upsert([{ id: 10, name: 'TEN' }, { id: 12, name: 'twelve', note: 'x' }], { defaultToNull: false }).select();
+    const upsert = await suite.anon.from('items').upsert([{ id: 10, name: 'TEN' }, { id: 12, name: 'twelve', note: 'x' }], { defaultToNull: false }).select();
     expect(upsert.error).toBeNull();
     expect(upsert.data).toEqual([
       { id: 10, name: 'TEN', qty: 1, note: 'n/a' },
       { id: 12, name: 'twelve', qty: 1, note: 'x' },
     ]);
-    const nulls = await rest('/items?columns=id,name,note', { method: 'POST', headers: { prefer: 'return=representation, missing=null' }, body: [{ id: 13, name: 'x' }] });
+    const nulls = await suite.rest('/items?columns=id,name,note', { method: 'POST', headers: { prefer: 'return=representation, missing=null' }, body: [{ id: 13, name: 'x' }] });
     expect(nulls.json).toEqual([{ id: 13, name: 'x', qty: 1, note: null }]);
     expect(nulls.headers.get('preference-applied')).toBe('missing=null, return=representation');
   });
 
   it('answers an upsert 200 when every row already existed, 201 when one was inserted', async () => {
-    const existing = await rest('/items', { method: 'POST', headers: { prefer: 'resolution=merge-duplicates' }, body: [{ id: 1, name: 'one' }, { id: 2, name: 'two' }] });
+    const existing = await suite.rest('/items', { method: 'POST', headers: { prefer: 'resolution=merge-duplicates' }, body: [{ id: 1, name: 'one' }, { id: 2, name: 'two' }] });
     expect(existing.status).toBe(200);
     expect(existing.headers.get('preference-applied')).toBe('resolution=merge-duplicates');
-    const mixed = await rest('/items', { method: 'POST', headers: { prefer: 'resolution=merge-duplicates' }, body: [{ id: 1, name: 'one' }, { id: 20, name: 'twenty' }] });
+    const mixed = await suite.rest('/items', { method: 'POST', headers: { prefer: 'resolution=merge-duplicates' }, body: [{ id: 1, name: 'one' }, { id: 20, name: 'twenty' }] });
     expect(mixed.status).toBe(201);
-    const ignored = await rest('/items', { method: 'POST', headers: { prefer: 'resolution=ignore-duplicates' }, body: [{ id: 1, name: 'nope' }] });
+    const ignored = await suite.rest('/items', { method: 'POST', headers: { prefer: 'resolution=ignore-duplicates' }, body: [{ id: 1, name: 'nope' }] });
     expect(ignored.status).toBe(201);
-    expect((await db.sql`select name from items where id = 1`)[0].name).toBe('one');
+    expect((await suite.db.sql`select name from items where id = 1`)[0].name).toBe('one');
   });
 
   it('upserts one row with PUT, addressed by its primary key', async () => {
-    const created = await rest('/items?id=eq.30', { method: 'PUT', headers: { prefer: 'return=representation' }, body: { id: 30, name: 'thirty', qty: 3, note: null } });
+    const created = await suite.rest('/items?id=eq.30', { method: 'PUT', headers: { prefer: 'return=representation' }, body: { id: 30, name: 'thirty', qty: 3, note: null } });
     expect(created.status).toBe(201);
     expect(created.json).toEqual([{ id: 30, name: 'thirty', qty: 3, note: null }]);
-    const replaced = await rest('/items?id=eq.30', { method: 'PUT', headers: { prefer: 'return=representation' }, body: { id: 30, name: 'THIRTY', qty: 4, note: null } });
+    const replaced = await suite.rest('/items?id=eq.30', { method: 'PUT', headers: { prefer: 'return=representation' }, body: { id: 30, name: 'THIRTY', qty: 4, note: null } });
     expect(replaced.status).toBe(200);
-    const minimal = await rest('/items?id=eq.30', { method: 'PUT', body: { id: 30, name: 'thirty', qty: 4, note: null } });
+    const minimal = await suite.rest('/items?id=eq.30', { method: 'PUT', body: { id: 30, name: 'thirty', qty: 4, note: null } });
     expect(minimal.status).toBe(204);
-    const mismatch = await rest('/items?id=eq.31', { method: 'PUT', body: { id: 32, name: 'x', qty: 1, note: null } });
+    const mismatch = await suite.rest('/items?id=eq.31', { method: 'PUT', body: { id: 32, name: 'x', qty: 1, note: null } });
     expect(mismatch.json).toEqual({ code: 'PGRST115', details: null, hint: null, message: 'Payload values do not match URL in primary key column(s)' });
-    const notPk = await rest('/items?name=eq.x', { method: 'PUT', body: { id: 32, name: 'x' } });
+    const notPk = await suite.rest('/items?name=eq.x', { method: 'PUT', body: { id: 32, name: 'x' } });
     expect(notPk.status).toBe(405);
     expect(notPk.json).toEqual({ code: 'PGRST105', details: null, hint: null, message: "Filters must include all and only primary key columns with 'eq' operators" });
-    const limited = await rest('/items?id=eq.30&limit=1', { method: 'PUT', body: { id: 30, name: 'x' } });
+    const limited = await suite.rest('/items?id=eq.30&limit=1', { method: 'PUT', body: { id: 30, name: 'x' } });
     expect(limited.json).toEqual({ code: 'PGRST114', details: null, hint: null, message: 'limit/offset querystring parameters are not allowed for PUT' });
   });
 });
 
 describe('counts', () => {
   it('counts exactly, by the planner (planned) or exactly below max_rows (estimated)', async () => {
-    await db.sql`analyze items`;
-    const [{ count }] = await db.sql`select count(*)::int as count from items`;
+    await suite.db.sql`analyze items`;
+    const [{ count }] = await suite.db.sql`select count(*)::int as count from items`;
     for (const kind of ['exact', 'planned', 'estimated'] as const) {
-      const { count: counted, status } = await anon.from('items').select('id', { count: kind }).limit(2);
+      const { count: counted, status } = await suite.anon.from('items').select('id', { count: kind }).limit(2);
       expect(counted, kind).toBe(count);
       expect(status, kind).toBe(206);
     }
-    const applied = await rest('/items?select=id&limit=1', { headers: { prefer: 'count=planned' } });
+    const applied = await suite.rest('/items?select=id&limit=1', { headers: { prefer: 'count=planned' } });
     expect(applied.headers.get('preference-applied')).toBe('count=planned');
     expect(applied.headers.get('content-range')).toBe(`0-0/${count}`);
   });
@@ -195,26 +175,26 @@ describe('counts', () => {
 
 describe('functions', () => {
   it('answers Content-Range on calls, with counts when asked', async () => {
-    const scalar = await rest('/rpc/add_them?a=1&b=2');
+    const scalar = await suite.rest('/rpc/add_them?a=1&b=2');
     expect(scalar.json).toBe(3);
     expect(scalar.headers.get('content-range')).toBe('0-0/*');
-    const set = await rest('/rpc/series?n=5&limit=2', { headers: { prefer: 'count=exact' } });
+    const set = await suite.rest('/rpc/series?n=5&limit=2', { headers: { prefer: 'count=exact' } });
     expect(set.status).toBe(206);
     expect(set.json).toEqual([1, 2]);
     expect(set.headers.get('content-range')).toBe('0-1/5');
-    const rows = await anon.rpc('all_items', {}, { count: 'exact', head: true });
+    const rows = await suite.anon.rpc('all_items', {}, { count: 'exact', head: true });
     expect(rows.count).toBeGreaterThanOrEqual(5);
-    const voided = await rest('/rpc/noop', { method: 'POST', body: {} });
+    const voided = await suite.rest('/rpc/noop', { method: 'POST', body: {} });
     expect(voided.status).toBe(204);
     expect(voided.headers.get('content-range')).toBe('0-0/*');
-    const composite = await rest('/rpc/one_item');
+    const composite = await suite.rest('/rpc/one_item');
     expect(composite.json).toMatchObject({ id: 1 });
   });
 
   it('fills default parameters and resolves overloads by the parameters named', async () => {
-    expect((await anon.rpc('with_default', { a: 1 })).data).toBe(11);
-    expect((await anon.rpc('with_default', { a: 1, b: 2 })).data).toBe(3);
-    const ambiguous = await rest('/rpc/pick', { method: 'POST', body: { x: 1 } });
+    expect((await suite.anon.rpc('with_default', { a: 1 })).data).toBe(11);
+    expect((await suite.anon.rpc('with_default', { a: 1, b: 2 })).data).toBe(3);
+    const ambiguous = await suite.rest('/rpc/pick', { method: 'POST', body: { x: 1 } });
     expect(ambiguous.status).toBe(300);
     expect(ambiguous.json).toEqual({
       code: 'PGRST203',
@@ -225,7 +205,7 @@ describe('functions', () => {
   });
 
   it('reports PGRST202 with PostgREST texts', async () => {
-    const wrong = await rest('/rpc/add_them', { method: 'POST', body: { a: 1, c: 2 } });
+    const wrong = await suite.rest('/rpc/add_them', { method: 'POST', body: { a: 1, c: 2 } });
     expect(wrong.status).toBe(404);
     expect(wrong.json).toEqual({
       code: 'PGRST202',
@@ -233,31 +213,31 @@ describe('functions', () => {
       hint: 'Perhaps you meant to call the function public.add_them(a, b)',
       message: 'Could not find the function public.add_them(a, c) in the schema cache',
     });
-    const viaGet = await rest('/rpc/add_themm?a=1');
+    const viaGet = await suite.rest('/rpc/add_themm?a=1');
     expect(viaGet.json).toEqual({
       code: 'PGRST202',
       details: 'Searched for the function public.add_themm with parameter a, but no matches were found in the schema cache.',
       hint: 'Perhaps you meant to call the function public.add_them',
       message: 'Could not find the function public.add_themm(a) in the schema cache',
     });
-    const none = await rest('/rpc/add_them', { method: 'POST', body: {} });
+    const none = await suite.rest('/rpc/add_them', { method: 'POST', body: {} });
     expect(none.json).toMatchObject({ message: 'Could not find the function public.add_them without parameters in the schema cache' });
   });
 
   it('passes the whole body to a function with one unnamed parameter of its type', async () => {
-    const json = await rest('/rpc/echo_json', { method: 'POST', body: [1, { a: 2 }] });
+    const json = await suite.rest('/rpc/echo_json', { method: 'POST', body: [1, { a: 2 }] });
     expect(json.json).toEqual([1, { a: 2 }]);
-    const text = await rest('/rpc/echo_text', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'plain words, not JSON' });
+    const text = await suite.rest('/rpc/echo_text', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'plain words, not JSON' });
     expect(text.json).toBe('plain words, not JSON');
-    const xml = await rest('/rpc/echo_xml', { method: 'POST', headers: { 'content-type': 'text/xml' }, body: '<a>1</a>' });
+    const xml = await suite.rest('/rpc/echo_xml', { method: 'POST', headers: { 'content-type': 'text/xml' }, body: '<a>1</a>' });
     expect(xml.json).toBe('<a>1</a>');
-    const bytes = await fetch(`${api.url}/rest/v1/rpc/byte_length`, {
+    const bytes = await fetch(`${suite.api.url}/rest/v1/rpc/byte_length`, {
       method: 'POST',
-      headers: { apikey: api.anonKey, 'content-type': 'application/octet-stream' },
+      headers: { apikey: suite.api.anonKey, 'content-type': 'application/octet-stream' },
       body: Buffer.from([0, 1, 2, 255]),
     });
     expect(await bytes.json()).toBe(4);
-    const notText = await rest('/rpc/add_them', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
+    const notText = await suite.rest('/rpc/add_them', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
     expect(notText.json).toEqual({
       code: 'PGRST202',
       details: 'Searched for the function public.add_them with a single unnamed text parameter, but no matches were found in the schema cache.',
@@ -267,27 +247,27 @@ describe('functions', () => {
   });
 
   it('takes repeated query parameters as a variadic argument', async () => {
-    const sum = await rest('/rpc/total?vals=1&vals=2&vals=3');
+    const sum = await suite.rest('/rpc/total?vals=1&vals=2&vals=3');
     expect(sum.json).toBe(6);
-    const viaPost = await rest('/rpc/total', { method: 'POST', body: { vals: [4, 5] } });
+    const viaPost = await suite.rest('/rpc/total', { method: 'POST', body: { vals: [4, 5] } });
     expect(viaPost.json).toBe(9);
   });
 
   it('calls functions with form-encoded arguments', async () => {
-    const form = await rest('/rpc/add_them', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=20&b=22' });
+    const form = await suite.rest('/rpc/add_them', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=20&b=22' });
     expect(form.json).toBe(42);
   });
 });
 
 describe('responses shaped by SQL', () => {
   it('takes status and headers from response.status / response.headers', async () => {
-    const teapot = await rest('/rpc/teapot');
+    const teapot = await suite.rest('/rpc/teapot');
     expect(teapot.status).toBe(418);
     expect(teapot.headers.get('x-brewed')).toBe('yes');
     expect(teapot.headers.get('cache-control')).toBe('no-store');
     expect(teapot.json).toBe('short and stout');
-    expect((await rest('/rpc/bad_status')).json).toEqual({ code: 'PGRST112', details: null, hint: null, message: 'response.status guc must be a valid status code' });
-    expect((await rest('/rpc/bad_headers')).json).toEqual({
+    expect((await suite.rest('/rpc/bad_status')).json).toEqual({ code: 'PGRST112', details: null, hint: null, message: 'response.status guc must be a valid status code' });
+    expect((await suite.rest('/rpc/bad_headers')).json).toEqual({
       code: 'PGRST111',
       details: null,
       hint: null,
@@ -296,7 +276,7 @@ describe('responses shaped by SQL', () => {
   });
 
   it('sends a raised header as its UTF-8 bytes and drops one that cannot be sent', async () => {
-    const raised = await rest('/rpc/download', { method: 'POST', body: {} });
+    const raised = await suite.rest('/rpc/download', { method: 'POST', body: {} });
     expect(raised.status).toBe(409);
     expect(raised.json).toEqual({ code: 'PT409', message: 'Conflict', details: null, hint: null });
     expect(Buffer.from(raised.headers.get('content-disposition') ?? '', 'latin1').toString('utf8')).toBe('attachment; filename="résumé→.csv"');

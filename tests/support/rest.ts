@@ -1,5 +1,9 @@
+import type { SupabaseClient } from '@supabase/supabase-js';
+import { afterAll, beforeAll } from 'vitest';
 import { signJwt } from '../../local-stack/http/jwt.ts';
-import type { TestApi } from './api.ts';
+import { startTestApi, type TestApi } from './api.ts';
+import { createTestDatabase, type TestDatabase } from './cluster.ts';
+import { untypedClient } from './users.ts';
 
 export interface RestResponse {
   status: number;
@@ -51,4 +55,33 @@ export async function eventually(check: () => Promise<boolean>, what: string, ti
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+export interface RestSuite {
+  db: TestDatabase;
+  api: TestApi;
+  /** Raw requests (anon key). */
+  rest: ReturnType<typeof restFetcher>;
+  /** supabase-js with the anon key. */
+  anon: SupabaseClient;
+}
+
+/**
+ * A test file's own database (the migrated template plus `fixture`) and REST API over it, set up before its
+ * tests and dropped after them; the returned object is filled in by then.
+ */
+export function restSuite(fixture: string): RestSuite {
+  const suite = {} as RestSuite;
+  beforeAll(async () => {
+    suite.db = await createTestDatabase();
+    await suite.db.sql.unsafe(fixture);
+    suite.api = await startTestApi(suite.db);
+    suite.rest = restFetcher(suite.api);
+    suite.anon = untypedClient(suite.api);
+  });
+  afterAll(async () => {
+    await suite.api?.stop();
+    await suite.db?.drop();
+  });
+  return suite;
 }
