@@ -5,7 +5,7 @@
  */
 import { parse as parseCsv } from 'csv-parse/sync';
 import { invalidBody } from './errors.ts';
-import type { MediaType } from './media-type.ts';
+import { mimeOf, type MediaType } from './media-type.ts';
 
 export type Payload =
   /** A JSON document, form fields or CSV rows: `value` is what they mean as JSON, `raw` its JSON text. */
@@ -86,5 +86,5 @@ export function parsePayload(body: Buffer, contentType: MediaType, forFunction: 
     default:
       break;
   }
-  throw invalidBody(`Content-Type not acceptable: ${contentType.kind === 'other' ? contentType.name : contentType.kind}`);
+  throw invalidBody(`Content-Type not acceptable: ${mimeOf(contentType)}`);
 }

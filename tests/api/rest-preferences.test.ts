@@ -129,6 +129,24 @@ describe('inserts and upserts', () => {
     expect(nulls.headers.get('preference-applied')).toBe('missing=null, return=representation');
   });
 
+  it('inserts CSV bodies (NULL is null) and form-encoded ones', async () => {
+    const csv = await suite.rest('/items', {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv', prefer: 'return=representation' },
+      body: 'id,name,note\n40,"Doe, Jane",NULL\n41,Bob,x\n',
+    });
+    expect(csv.status).toBe(201);
+    expect(csv.json).toEqual([
+      { id: 40, name: 'Doe, Jane', qty: 1, note: null },
+      { id: 41, name: 'Bob', qty: 1, note: 'x' },
+    ]);
+    const form = await suite.rest('/items', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', prefer: 'return=representation' }, body: 'id=42&name=form+row' });
+    expect(form.json).toEqual([{ id: 42, name: 'form row', qty: 1, note: 'n/a' }]);
+    const other = await suite.rest('/items', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<id>1</id>' });
+    expect(other.status).toBe(400);
+    expect(other.json).toEqual({ code: 'PGRST102', details: null, hint: null, message: 'Content-Type not acceptable: application/xml' });
+  });
+
   it('answers an upsert 200 when every row already existed, 201 when one was inserted', async () => {
     const existing = await suite.rest('/items', { method: 'POST', headers: { prefer: 'resolution=merge-duplicates' }, body: [{ id: 1, name: 'one' }, { id: 2, name: 'two' }] });
     expect(existing.status).toBe(200);
