@@ -31,7 +31,12 @@ const CHOICES: [keyof Preferences, string[]][] = [
 
 const ACCEPTED = new Set(CHOICES.flatMap(([key, values]) => values.map((value) => `${key}=${value}`)));
 
+const NONE: Readonly<Preferences> = {
+  resolution: null, return: null, params: null, count: null, tx: null, missing: null, handling: null, timezone: null, maxAffected: null, invalid: [],
+};
+
 export function parsePreferences(header: string | undefined, allowTxOverride: boolean, timezones: ReadonlySet<string>): Preferences {
+  if (header === undefined || header.trim() === '') return { ...NONE, invalid: [] };
   const items = (header ?? '')
     .split(',')
     .map((item) => item.trim())

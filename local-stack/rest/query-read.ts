@@ -102,8 +102,8 @@ function orderSql(statement: Statement, node: ReadNode, order: PlannedOrder[]): 
 }
 
 export function limitSql(statement: Statement, limit: number | null, offset: number): string {
-  if (limit === null && offset === 0) return '';
-  return ` LIMIT ${limit === null ? 'ALL' : statement.param(String(limit))} OFFSET ${statement.param(String(offset))}`;
+  const limitPart = limit === null ? '' : ` LIMIT ${statement.param(String(limit))}`;
+  return offset === 0 ? limitPart : `${limitPart} OFFSET ${statement.param(String(offset))}`;
 }
 
 const hasAggregates = (node: ReadNode) =>

@@ -55,8 +55,8 @@ interface ResultRow {
   total: string | number | null;
   page_total: string | number;
   body: string | null;
-  first_row: string | null;
-  inserted: number | null;
+  first_row?: string | null;
+  inserted?: number | null;
   response_headers: string | null;
   response_status: string | null;
 }
@@ -120,17 +120,22 @@ function buildStatement(action: ActionPlan, raw: string, session: RequestSession
     ctes.push(`"pgrst_source_count" AS (${countSql(statement, countBase)}${limit})`);
     exactCount = `(SELECT pg_catalog.count(*) FROM "pgrst_source_count")`;
   }
-  ctes.push(`"pgrst_result" AS (${root ? nodeSql(statement, root) : 'SELECT 1 FROM "pgrst_source"'})`);
-  const inserted = plan.kind === 'insert' && plan.onConflict?.merge ? `nullif(current_setting('pgrst.inserted', true), '')::int` : 'NULL::int';
-  const firstRow =
-    plan.kind === 'insert' && action.preferences.return === 'headers-only' && plan.returning !== 'none'
-      ? `(SELECT row_to_json("pgrst_source") FROM "pgrst_source" LIMIT 1)::text`
-      : 'NULL::text';
+  // The rows of the response: a CTE only when CSV reads them twice (header and lines), else a subquery, which
+  // plans a little faster.
+  const rows = root ? nodeSql(statement, root) : 'SELECT 1 FROM "pgrst_source"';
+  const csv = (action.output.media.kind === 'plan' ? action.output.media.for : action.output.media).kind === 'csv';
+  if (csv) ctes.push(`"pgrst_result" AS (${rows})`);
+  // Columns only some plans need (absent ones read as undefined → null).
+  const extra: string[] = [];
+  if (plan.kind === 'insert' && plan.onConflict?.merge) extra.push(`nullif(current_setting('pgrst.inserted', true), '')::int AS inserted`);
+  if (plan.kind === 'insert' && action.preferences.return === 'headers-only' && plan.returning !== 'none') {
+    extra.push(`(SELECT row_to_json("pgrst_source") FROM "pgrst_source" LIMIT 1)::text AS first_row`);
+  }
   const text =
-    `WITH ${ctes.join(', ')} SELECT ${exactCount ?? 'NULL::int8'} AS total, pg_catalog.count(*) AS page_total, ` +
-    `${bodySql(action, root, head)} AS body, ${firstRow} AS first_row, ${inserted} AS inserted, ` +
+    `${ctes.length > 0 ? `WITH ${ctes.join(', ')} ` : ''}SELECT ${exactCount ?? 'NULL::int8'} AS total, pg_catalog.count(*) AS page_total, ` +
+    `${bodySql(action, root, head)} AS body, ${extra.map((column) => `${column}, `).join('')}` +
     `nullif(current_setting('response.headers', true), '') AS response_headers, nullif(current_setting('response.status', true), '') AS response_status ` +
-    `FROM "pgrst_result" AS _postgrest_t`;
+    `FROM ${csv ? '"pgrst_result"' : `(${rows})`} AS _postgrest_t`;
 
   let countText: string | null = null;
   const countStatement = new Statement();
@@ -146,8 +151,8 @@ function voidStatement(action: ActionPlan): Built {
   const statement = new Statement();
   if (action.plan.kind !== 'call') throw new Error('not a call');
   const text =
-    `WITH ${callCte(statement, action.plan)} SELECT NULL::int8 AS total, pg_catalog.count(*) AS page_total, NULL::text AS body, NULL::text AS first_row, ` +
-    `NULL::int AS inserted, nullif(current_setting('response.headers', true), '') AS response_headers, ` +
+    `WITH ${callCte(statement, action.plan)} SELECT NULL::int8 AS total, pg_catalog.count(*) AS page_total, NULL::text AS body, ` +
+    `nullif(current_setting('response.headers', true), '') AS response_headers, ` +
     `nullif(current_setting('response.status', true), '') AS response_status FROM "pgrst_source"`;
   return { statement, text, countText: null, countParams: [] };
 }
@@ -226,8 +231,8 @@ export async function execute(sql: postgres.Sql, action: ActionPlan, raw: string
           body: row.body,
           pageTotal: Number(row.page_total),
           total: toNumber(row.total),
-          inserted: row.inserted,
-          firstRow: row.first_row,
+          inserted: row.inserted ?? null,
+          firstRow: row.first_row ?? null,
           responseHeaders: row.response_headers,
           responseStatus: row.response_status,
         };
