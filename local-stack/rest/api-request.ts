@@ -49,8 +49,8 @@ export interface ApiRequest {
   negotiatedByProfile: boolean;
   /** Path as received (for `request.path`). */
   path: string;
-  /** The query string with parameters sorted by name, re-encoded, as PostgREST's Content-Location shows it. */
-  canonicalQuery: string;
+  /** The parsed query parameters, in order. */
+  params: [string, string][];
   select: SelectItem[];
   /** `select` was absent (or `*`): some responses differ (PostgREST's "default select"). */
   defaultSelect: boolean;
@@ -100,7 +100,8 @@ export function parseQueryString(query: string): [string, string][] {
 /** RFC 3986 escaping of everything but unreserved characters (Haskell's urlEncodeVars). */
 const encodeStrict = (text: string) => encodeURIComponent(text).replace(/[!'()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
 
-function canonicalQuery(params: [string, string][]): string {
+/** The query string with parameters sorted by name, re-encoded, as PostgREST's Content-Location shows it. */
+export function canonicalQuery(params: [string, string][]): string {
   return [...params]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([key, value]) => `${encodeStrict(key)}=${encodeStrict(value)}`)
@@ -234,7 +235,7 @@ export function parseApiRequest(request: HttpRequest, settings: RequestSettings)
     schema,
     negotiatedByProfile,
     path: request.path,
-    canonicalQuery: canonicalQuery(params),
+    params,
     select,
     defaultSelect,
     filters,

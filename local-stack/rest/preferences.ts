@@ -35,8 +35,11 @@ const NONE: Readonly<Preferences> = {
   resolution: null, return: null, params: null, count: null, tx: null, missing: null, handling: null, timezone: null, maxAffected: null, invalid: [],
 };
 
+/** The preferences of a request without a Prefer header (shared: never modified). */
+const NONE_APPLIED: Preferences = { ...NONE, invalid: [] };
+
 export function parsePreferences(header: string | undefined, allowTxOverride: boolean, timezones: ReadonlySet<string>): Preferences {
-  if (header === undefined || header.trim() === '') return { ...NONE, invalid: [] };
+  if (header === undefined || header.trim() === '') return NONE_APPLIED;
   const items = (header ?? '')
     .split(',')
     .map((item) => item.trim())
@@ -72,6 +75,7 @@ export function parsePreferences(header: string | undefined, allowTxOverride: bo
 
 /** `Preference-Applied`: the honoured preferences among `kept`, in PostgREST's order. */
 export function preferenceApplied(preferences: Preferences, kept: ReadonlySet<keyof Preferences>): string | null {
+  if (preferences === NONE_APPLIED) return null;
   const applied: string[] = [];
   const add = (key: keyof Preferences, value: string | number | null) => {
     if (value !== null && kept.has(key)) applied.push(`${key}=${value}`);

@@ -4,7 +4,7 @@
  * (`response.status`, `response.headers`).
  */
 import type { HttpResponse } from '../http/types.ts';
-import type { ApiRequest } from './api-request.ts';
+import { canonicalQuery, type ApiRequest } from './api-request.ts';
 import { errorResponse, gucHeadersError, gucStatusError, headerField, invalidRange } from './errors.ts';
 import { contentTypeOf } from './media-type.ts';
 import type { ActionPlan } from './plan-types.ts';
@@ -100,7 +100,8 @@ export function respond(request: ApiRequest, action: ActionPlan, result: QueryRe
     const page = pageStatus(offset, result.pageTotal, result.total);
     headers['content-range'] = page.range;
     if (plan.kind === 'read') {
-      headers['content-location'] = `/${plan.relation.name}${request.canonicalQuery ? `?${request.canonicalQuery}` : ''}`;
+      const query = canonicalQuery(request.params);
+      headers['content-location'] = `/${plan.relation.name}${query ? `?${query}` : ''}`;
       setApplied(['count', 'tx', 'handling', 'timezone']);
     } else {
       setApplied(['count', 'tx', 'handling', 'timezone', 'maxAffected']);
