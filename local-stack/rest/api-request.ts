@@ -98,14 +98,20 @@ export function parseQueryString(query: string): [string, string][] {
 }
 
 /** RFC 3986 escaping of everything but unreserved characters (Haskell's urlEncodeVars). */
-const encodeStrict = (text: string) => encodeURIComponent(text).replace(/[!'()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+const RFC3986_EXTRA = /[!'()*]/g;
+const percent = (char: string) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`;
+function encodeStrict(text: string): string {
+  const encoded = encodeURIComponent(text);
+  return /[!'()*]/.test(encoded) ? encoded.replace(RFC3986_EXTRA, percent) : encoded;
+}
+const byName = (a: [string, string], b: [string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 
 /** The query string with parameters sorted by name, re-encoded, as PostgREST's Content-Location shows it. */
 export function canonicalQuery(params: [string, string][]): string {
-  return [...params]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([key, value]) => `${encodeStrict(key)}=${encodeStrict(value)}`)
-    .join('&');
+  const sorted = [...params].sort(byName);
+  let query = '';
+  for (const [key, value] of sorted) query += `${query === '' ? '' : '&'}${encodeStrict(key)}=${encodeStrict(value)}`;
+  return query;
 }
 
 function parseTarget(path: string): Target {
@@ -152,6 +158,17 @@ function parseRangeHeader(header: string | undefined): { offset: number; limit: 
   return { offset: lower, limit: upper - lower + 1 };
 }
 
+/** The range entry of an embedded resource, created on first use. */
+function rangeFor(ranges: EmbedRange[], path: string[]): EmbedRange {
+  const key = path.join('\u0000');
+  let range = ranges.find((candidate) => candidate.path.join('\u0000') === key);
+  if (!range) {
+    range = { path, limit: null, offset: null };
+    ranges.push(range);
+  }
+  return range;
+}
+
 /** PostgREST's test for a query parameter meant as a filter rather than a function argument. */
 function looksLikeFilter(key: string, value: string): boolean {
   if (key.includes('.')) return true;
@@ -184,16 +201,6 @@ export function parseApiRequest(request: HttpRequest, settings: RequestSettings)
   let rootOffset: number | null = null;
   const argumentsInQuery = target.kind === 'function' && (method === 'GET' || method === 'HEAD');
 
-  const rangeFor = (path: string[]): EmbedRange => {
-    const key = path.join('\u0000');
-    let range = ranges.find((candidate) => candidate.path.join('\u0000') === key);
-    if (!range) {
-      range = { path, limit: null, offset: null };
-      ranges.push(range);
-    }
-    return range;
-  };
-
   for (const [key, value] of params) {
     if (RESERVED.has(key)) {
       if (key === 'select') {
@@ -211,8 +218,8 @@ export function parseApiRequest(request: HttpRequest, settings: RequestSettings)
       else if (path.length === 0) {
         if (last === 'limit') rootLimit = parseInteger(value) ?? rootLimit;
         else rootOffset = parseInteger(value) ?? rootOffset;
-      } else if (last === 'limit') rangeFor(path).limit = parseInteger(value) ?? rangeFor(path).limit;
-      else rangeFor(path).offset = parseInteger(value) ?? rangeFor(path).offset;
+      } else if (last === 'limit') rangeFor(ranges, path).limit = parseInteger(value) ?? rangeFor(ranges, path).limit;
+      else rangeFor(ranges, path).offset = parseInteger(value) ?? rangeFor(ranges, path).offset;
       continue;
     }
     if (argumentsInQuery && !EMBEDDABLE_RESERVED.has(last) && !looksLikeFilter(key, value)) {

@@ -84,6 +84,24 @@ function bodySql(action: ActionPlan, root: ReadNode | null, head: boolean): stri
   return `coalesce(${wrap('json_agg(_postgrest_t)')}, '[]')::text`;
 }
 
+/** What the request's SQL set for the response (read after its rows). */
+const RESPONSE_SETTINGS = `nullif(current_setting('response.headers', true), '') AS response_headers, nullif(current_setting('response.status', true), '') AS response_status`;
+
+/**
+ * Whether SQL the request runs can set response.status/headers: functions, triggers, computed fields, views.
+ * A read of tables alone cannot (short of a policy function doing it), so it skips reading them.
+ */
+function mayShapeResponse(action: ActionPlan): boolean {
+  return action.plan.kind !== 'read' || !readsTablesOnly(action.plan.root);
+}
+
+function readsTablesOnly(node: ReadNode): boolean {
+  if (node.from.kind !== 'relation' || (node.from.relation.kind !== 'table' && node.from.relation.kind !== 'partitioned table')) return false;
+  for (const field of node.fields) if (field.value?.kind === 'computed') return false;
+  for (const embed of node.embeds) if (!readsTablesOnly(embed.node)) return false;
+  return true;
+}
+
 interface Built {
   statement: Statement;
   text: string;
@@ -134,7 +152,7 @@ function buildStatement(action: ActionPlan, raw: string, session: RequestSession
   const text =
     `${ctes.length > 0 ? `WITH ${ctes.join(', ')} ` : ''}SELECT ${exactCount ?? 'NULL::int8'} AS total, pg_catalog.count(*) AS page_total, ` +
     `${bodySql(action, root, head)} AS body, ${extra.map((column) => `${column}, `).join('')}` +
-    `nullif(current_setting('response.headers', true), '') AS response_headers, nullif(current_setting('response.status', true), '') AS response_status ` +
+    `${mayShapeResponse(action) ? RESPONSE_SETTINGS : 'NULL::text AS response_headers, NULL::text AS response_status'} ` +
     `FROM ${csv ? '"pgrst_result"' : `(${rows})`} AS _postgrest_t`;
 
   let countText: string | null = null;
@@ -152,9 +170,36 @@ function voidStatement(action: ActionPlan): Built {
   if (action.plan.kind !== 'call') throw new Error('not a call');
   const text =
     `WITH ${callCte(statement, action.plan)} SELECT NULL::int8 AS total, pg_catalog.count(*) AS page_total, NULL::text AS body, ` +
-    `nullif(current_setting('response.headers', true), '') AS response_headers, ` +
-    `nullif(current_setting('response.status', true), '') AS response_status FROM "pgrst_source"`;
+    `${RESPONSE_SETTINGS} FROM "pgrst_source"`;
   return { statement, text, countText: null, countParams: [] };
+}
+
+/** The plan's statement (or its EXPLAIN), then the estimated count when asked. */
+async function runStatement(tx: postgres.TransactionSql, built: Built | null, action: ActionPlan, session: RequestSession): Promise<QueryResult> {
+  const { plan } = action;
+  const media = action.output.media;
+  if (built === null) return { ...EMPTY, body: action.output.single ? null : '[]', total: action.count === 'exact' ? 0 : null };
+  if (media.kind === 'plan') return runExplain(tx, built, media);
+  const [row] = await tx.unsafe<ResultRow[]>(built.text, built.statement.params);
+  const result: QueryResult = {
+    body: row.body,
+    pageTotal: Number(row.page_total),
+    total: toNumber(row.total),
+    inserted: row.inserted ?? null,
+    firstRow: row.first_row ?? null,
+    responseHeaders: row.response_headers,
+    responseStatus: row.response_status,
+  };
+  if (built.countText !== null) {
+    const exceeded = action.count === 'planned' || (session.maxRows !== null && (result.total ?? 0) > session.maxRows);
+    if (exceeded) {
+      const [explained] = await tx.unsafe<{ 'QUERY PLAN': unknown }[]>(built.countText, built.countParams);
+      const planned = planRows(explained?.['QUERY PLAN']);
+      result.total = action.count === 'planned' ? planned : Math.max(result.total ?? 0, planned ?? 0);
+    }
+  }
+  if (plan.kind !== 'read' && plan.kind !== 'call' && action.count !== null && action.count !== 'planned') result.total = result.pageTotal;
+  return result;
 }
 
 /** Thrown inside the transaction to end it with ROLLBACK while still answering with the result. */
@@ -162,6 +207,10 @@ class RollbackWith extends Error {
   constructor(readonly result: QueryResult) {
     super('rollback');
   }
+}
+
+function setConfig(statement: Statement, name: string, value: string): string {
+  return `set_config('${name}', ${statement.param(value)}, true)`;
 }
 
 /** `a=1; b=2` → `{"a":"1","b":"2"}` (PostgREST's request.cookies). */
@@ -178,21 +227,20 @@ function cookiesOf(header: string | undefined): string {
 /** The fixed setting names are written into the text (they are constants); every value is a parameter. */
 function settingsStatement(session: RequestSession): { text: string; params: string[] } {
   const statement = new Statement();
-  const set = (name: string, value: string) => `set_config('${name}', ${statement.param(value)}, true)`;
-  const calls = [set('search_path', session.searchPath.map(ident).join(', '))];
+  const calls = [setConfig(statement, 'search_path', session.searchPath.map(ident).join(', '))];
   // Role settings first, so that `grant set on parameter … to authenticator` covers them (as in PostgREST);
   // their names come from the catalog, so they are bound too.
   for (const [name, value] of session.roleSettings) calls.push(`set_config(${statement.param(name)}, ${statement.param(value)}, true)`);
-  if (!session.roleSettings.some(([name]) => name === 'statement_timeout')) calls.push(set('statement_timeout', String(session.defaultTimeoutMs)));
+  if (!session.roleSettings.some(([name]) => name === 'statement_timeout')) calls.push(setConfig(statement, 'statement_timeout', String(session.defaultTimeoutMs)));
   calls.push(
-    set('role', session.role),
-    set('request.jwt.claims', JSON.stringify(session.claims)),
-    set('request.method', session.method),
-    set('request.path', session.path),
-    set('request.headers', JSON.stringify(session.headers)),
-    set('request.cookies', cookiesOf(session.headers.cookie)),
+    setConfig(statement, 'role', session.role),
+    setConfig(statement, 'request.jwt.claims', JSON.stringify(session.claims)),
+    setConfig(statement, 'request.method', session.method),
+    setConfig(statement, 'request.path', session.path),
+    setConfig(statement, 'request.headers', JSON.stringify(session.headers)),
+    setConfig(statement, 'request.cookies', cookiesOf(session.headers.cookie)),
   );
-  if (session.timezone !== null) calls.push(set('timezone', session.timezone));
+  if (session.timezone !== null) calls.push(setConfig(statement, 'timezone', session.timezone));
   return { text: `select ${calls.join(', ')}`, params: statement.params };
 }
 
@@ -223,31 +271,7 @@ export async function execute(sql: postgres.Sql, action: ActionPlan, raw: string
       // less). Should the settings fail (a role that cannot be switched to), their error is the one reported.
       const applied = tx.unsafe(settings.text, settings.params).execute();
       const media = action.output.media;
-      const run = async (): Promise<QueryResult> => {
-        if (built === null) return { ...EMPTY, body: action.output.single ? null : '[]', total: action.count === 'exact' ? 0 : null };
-        if (media.kind === 'plan') return runExplain(tx, built, media);
-        const [row] = await tx.unsafe<ResultRow[]>(built.text, built.statement.params);
-        const result: QueryResult = {
-          body: row.body,
-          pageTotal: Number(row.page_total),
-          total: toNumber(row.total),
-          inserted: row.inserted ?? null,
-          firstRow: row.first_row ?? null,
-          responseHeaders: row.response_headers,
-          responseStatus: row.response_status,
-        };
-        if (built.countText !== null) {
-          const exceeded = action.count === 'planned' || (session.maxRows !== null && (result.total ?? 0) > session.maxRows);
-          if (exceeded) {
-            const [explained] = await tx.unsafe<{ 'QUERY PLAN': unknown }[]>(built.countText, built.countParams);
-            const planned = planRows(explained?.['QUERY PLAN']);
-            result.total = action.count === 'planned' ? planned : Math.max(result.total ?? 0, planned ?? 0);
-          }
-        }
-        if (plan.kind !== 'read' && plan.kind !== 'call' && action.count !== null && action.count !== 'planned') result.total = result.pageTotal;
-        return result;
-      };
-      const [settled, ran] = await Promise.allSettled([applied, run()]);
+      const [settled, ran] = await Promise.allSettled([applied, runStatement(tx, built, action, session)]);
       if (settled.status === 'rejected') throw settled.reason;
       if (ran.status === 'rejected') throw ran.reason;
       const result = ran.value;

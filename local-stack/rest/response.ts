@@ -49,7 +49,21 @@ function location(table: string, firstRow: string | null): string | null {
   return `/${table}${query ? `?${query}` : ''}`;
 }
 
-const applied = (preferences: Preferences, kept: (keyof Preferences)[]) => preferenceApplied(preferences, new Set(kept));
+/** What each kind of response reports in Preference-Applied (PostgREST's Response.hs). */
+const KEPT = {
+  read: new Set<keyof Preferences>(['count', 'tx', 'handling', 'timezone']),
+  call: new Set<keyof Preferences>(['count', 'tx', 'handling', 'timezone', 'maxAffected']),
+  put: new Set<keyof Preferences>(['return', 'count', 'tx', 'handling', 'timezone']),
+  insert: new Set<keyof Preferences>(['resolution', 'missing', 'return', 'count', 'tx', 'handling', 'timezone']),
+  insertWithoutKey: new Set<keyof Preferences>(['missing', 'return', 'count', 'tx', 'handling', 'timezone']),
+  update: new Set<keyof Preferences>(['return', 'count', 'tx', 'missing', 'handling', 'timezone', 'maxAffected']),
+  delete: new Set<keyof Preferences>(['return', 'count', 'tx', 'handling', 'timezone', 'maxAffected']),
+};
+
+function setApplied(headers: Headers, preferences: Preferences, kept: ReadonlySet<keyof Preferences>): void {
+  const value = preferenceApplied(preferences, kept);
+  if (value) headers['preference-applied'] = value;
+}
 
 /** `response.status` and `response.headers` set by the request's SQL override what PostgREST would send. */
 function overrides(result: QueryResult, status: number, headers: Headers): { status: number; headers: Headers } {
@@ -90,10 +104,6 @@ export function respond(request: ApiRequest, action: ActionPlan, result: QueryRe
   let status: number;
   let headers: Headers = {};
   let body: string | null = null;
-  const setApplied = (kept: (keyof Preferences)[]) => {
-    const value = applied(preferences, kept);
-    if (value) headers['preference-applied'] = value;
-  };
 
   if (plan.kind === 'read' || plan.kind === 'call') {
     const offset = plan.kind === 'read' ? plan.root.offset : (plan.root?.offset ?? 0);
@@ -102,9 +112,9 @@ export function respond(request: ApiRequest, action: ActionPlan, result: QueryRe
     if (plan.kind === 'read') {
       const query = canonicalQuery(request.params);
       headers['content-location'] = `/${plan.relation.name}${query ? `?${query}` : ''}`;
-      setApplied(['count', 'tx', 'handling', 'timezone']);
+      setApplied(headers, preferences, KEPT.read);
     } else {
-      setApplied(['count', 'tx', 'handling', 'timezone', 'maxAffected']);
+      setApplied(headers, preferences, KEPT.call);
     }
     if (plan.kind === 'call' && plan.fn.returns === 'void') {
       status = 204;
@@ -117,7 +127,7 @@ export function respond(request: ApiRequest, action: ActionPlan, result: QueryRe
       } else if (!head) body = result.body ?? (action.output.single ? 'null' : '[]');
     }
   } else if (plan.kind === 'insert' && plan.put) {
-    setApplied(['return', 'count', 'tx', 'handling', 'timezone']);
+    setApplied(headers, preferences, KEPT.put);
     if (preferences.return === 'representation') {
       status = (result.inserted ?? 0) > 0 ? 201 : 200;
       headers = { ...typeHeaders(request, action), ...headers };
@@ -125,7 +135,7 @@ export function respond(request: ApiRequest, action: ActionPlan, result: QueryRe
     } else status = 204;
   } else if (plan.kind === 'insert') {
     const resolutionApplies = plan.relation.primaryKey.length > 0 || request.onConflict !== null;
-    setApplied(resolutionApplies ? ['resolution', 'missing', 'return', 'count', 'tx', 'handling', 'timezone'] : ['missing', 'return', 'count', 'tx', 'handling', 'timezone']);
+    setApplied(headers, preferences, resolutionApplies ? KEPT.insert : KEPT.insertWithoutKey);
     const target = preferences.return === 'headers-only' ? location(plan.relation.name, result.firstRow) : null;
     if (target) headers.location = target;
     headers['content-range'] = contentRange(1, 0, action.count === 'exact' || action.count === 'estimated' ? result.pageTotal : null);
@@ -138,10 +148,10 @@ export function respond(request: ApiRequest, action: ActionPlan, result: QueryRe
     const counted = action.count === 'exact' || action.count === 'estimated' ? result.pageTotal : null;
     if (plan.kind === 'update') {
       headers['content-range'] = contentRange(0, result.pageTotal - 1, counted);
-      setApplied(['return', 'count', 'tx', 'missing', 'handling', 'timezone', 'maxAffected']);
+      setApplied(headers, preferences, KEPT.update);
     } else {
       headers['content-range'] = contentRange(1, 0, counted);
-      setApplied(['return', 'count', 'tx', 'handling', 'timezone', 'maxAffected']);
+      setApplied(headers, preferences, KEPT.delete);
     }
     if (preferences.return === 'representation') {
       status = 200;
