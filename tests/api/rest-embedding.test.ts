@@ -49,6 +49,8 @@ describe('relationships', () => {
     expect(error).toBeNull();
     expect(data).toMatchObject({ title: 'Pulp Fiction', directors: { last_name: 'Tarantino' }, technical_specs: { camera: 'Arriflex 35-III' } });
     expect((data as { actors: { first_name: string }[] }).actors.map((actor) => actor.first_name).sort()).toEqual(['Tim', 'Uma']);
+    const viaJunction = await suite.rest('/films?select=title,actors!roles(first_name)&id=eq.3&actors.order=first_name');
+    expect(viaJunction.json).toEqual([{ title: 'Reservoir Dogs', actors: [{ first_name: 'Harvey' }, { first_name: 'Tim' }] }]);
     const many = await suite.anon.from('directors').select('last_name, films(title)').eq('id', 3).order('id', { referencedTable: 'films' }).single();
     expect(many.data).toEqual({ last_name: 'Tarantino', films: [{ title: 'Reservoir Dogs' }, { title: 'Pulp Fiction' }] });
   });
