@@ -116,6 +116,7 @@ function sessionFor(config: ServerConfig, cache: SchemaCache, request: ApiReques
 }
 
 const ISOLATION_LEVELS = new Set(['read committed', 'repeatable read', 'serializable']);
+const SERVICE_ROLE = 'service_role';
 
 export async function createRestApi(options: RestApiOptions): Promise<RestApi> {
   const log = options.log ?? (() => {});
@@ -222,9 +223,9 @@ export async function createRestApi(options: RestApiOptions): Promise<RestApi> {
       const session = sessionFor(current.config, current.cache, request, action, auth, defaultTimeout);
       const isolation = current.cache.roleSettings.get(auth.role)?.find(([name]) => name === 'default_transaction_isolation')?.[1].toLowerCase();
       const raw = request.payload?.kind === 'json' ? request.payload.raw : '{}';
-      const result = await admission.run(requesterOf(auth, http.headers), () =>
-        execute(sql, action, raw, session, isolation && ISOLATION_LEVELS.has(isolation) ? isolation : 'read committed'),
-      );
+      const run = () => execute(sql, action, raw, session, isolation && ISOLATION_LEVELS.has(isolation) ? isolation : 'read committed');
+      // The service role is the project's own backend, trusted with the whole pool; everyone else gets a share.
+      const result = auth.role === SERVICE_ROLE ? await run() : await admission.run(requesterOf(auth, http.headers), run);
       return respond(request, action, result);
     } catch (error) {
       return errorResponse(toApiError(error, auth));
