@@ -320,13 +320,13 @@ function splitTopLevel(text: string, what: string): string[] {
     else if (char === '(') depth += 1;
     else if (char === ')') {
       depth -= 1;
-      if (depth < 0) throw parseError(`failed to parse ${what} (${text})`, `unexpected ")" at position ${i + 1}`);
+      if (depth < 0) throw queryParamError(what, text, i + 1, 'unexpected ")"');
     } else if (char === ',' && depth === 0) {
       parts.push(text.slice(start, i));
       start = i + 1;
     }
   }
-  if (quoted || depth !== 0) throw parseError(`failed to parse ${what} (${text})`, 'unexpected end of input: unbalanced quotes or parentheses');
+  if (quoted || depth !== 0) throw queryParamError(what, text, text.length + 1, 'unexpected end of input expecting a closing quote or parenthesis');
   parts.push(text.slice(start));
   return parts;
 }
@@ -341,7 +341,7 @@ function unquote(text: string): string {
 /** `(a,"b,c",d)` or `{a,b}` → elements; double-quoted elements may hold commas and parentheses. */
 function parseList(text: string, open: string, close: string, what: string): string[] {
   if (!text.startsWith(open) || !text.endsWith(close) || text.length < 2) {
-    throw parseError(`failed to parse ${what} (${text})`, `expecting a list in the form ${open}a,b${close}`);
+    throw queryParamError(what, text, 1, `unexpected ${JSON.stringify(text.slice(0, 1))} expecting "${open}"`);
   }
   const inner = text.slice(1, -1);
   if (inner === '') return [];
@@ -368,7 +368,7 @@ function parseList(text: string, open: string, close: string, what: string): str
       current += char;
     }
   }
-  if (quoted) throw parseError(`failed to parse ${what} (${text})`, 'unexpected end of input: unclosed quote');
+  if (quoted) throw queryParamError(what, text, text.length + 1, 'unexpected end of input expecting a closing quote');
   items.push(current);
   return items;
 }
@@ -397,12 +397,12 @@ export function parseOperation(field: Field, text: string, inLogicTree: boolean)
   let values: string[] = [];
   if (modifier !== null) {
     if (FULL_TEXT.has(operator)) {
-      if (modifier === '') throw parseError(`failed to parse ${what} (${text})`, 'expecting a text search configuration in fts(config)');
+      if (modifier === '') throw queryParamError(what, text, text.indexOf('(') + 2, 'unexpected ")" expecting a text search configuration');
       language = modifier;
     } else if (QUANTIFIABLE.has(operator) && (modifier === 'any' || modifier === 'all')) {
       quantifier = modifier;
     } else {
-      throw parseError(`failed to parse ${what} (${text})`, `unexpected modifier "(${modifier})" for operator ${operator}`);
+      throw queryParamError(what, text, text.indexOf('(') + 1, `unexpected "(" expecting "."`);
     }
   }
   if (inLogicTree && operator !== 'in' && quantifier === null) value = unquote(value);
@@ -411,7 +411,7 @@ export function parseOperation(field: Field, text: string, inLogicTree: boolean)
   if (operator === 'is') {
     const lowered = value.toLowerCase();
     if (!(IS_VALUES as readonly string[]).includes(lowered)) {
-      throw parseError(`failed to parse ${what} (${text})`, `unexpected "${value}" expecting null, not_null, true, false or unknown`);
+      throw queryParamError(what, text, text.length - value.length + 1, 'expecting null or trilean value (unknown, true, false)');
     }
     value = lowered;
   }
@@ -422,9 +422,9 @@ const LOGIC_ITEM = /^(not\.)?(and|or)\(([\s\S]*)\)$/;
 
 /** The value of `or=`/`and=`: `(a.eq.1,not.and(b.gt.2,c.is.null))`. */
 export function parseLogicTree(operator: 'and' | 'or', negated: boolean, text: string, depth = 0): Logic {
-  if (depth > MAX_NESTING) throw parseError(`failed to parse logic tree (${text})`, `nested deeper than ${MAX_NESTING} levels`);
+  if (depth > MAX_NESTING) throw queryParamError('logic tree', text, 1, `nested deeper than ${MAX_NESTING} levels`);
   if (!text.startsWith('(') || !text.endsWith(')')) {
-    throw parseError(`failed to parse logic tree (${text})`, 'expecting a parenthesised list such as (a.eq.1,b.gt.2)');
+    throw queryParamError('logic tree', text, 1, 'expecting "("');
   }
   const children = splitTopLevel(text.slice(1, -1), 'logic tree').map((item): FilterNode => {
     const nested = LOGIC_ITEM.exec(item);
@@ -434,7 +434,7 @@ export function parseLogicTree(operator: 'and' | 'or', negated: boolean, text: s
     if (cursor.peek() !== '.') throw cursor.error('expecting "." and an operator');
     return parseOperation(field, item.slice(cursor.position + 1), true);
   });
-  if (children.length === 0) throw parseError(`failed to parse logic tree (${text})`, 'expecting at least one condition');
+  if (children.length === 0) throw queryParamError('logic tree', text, 2, 'unexpected ")" expecting field name (* or [a..z0..9_$]), negation operator (not) or logic operator (and, or)');
   return { type: 'logic', operator, negated, children };
 }
 
