@@ -77,7 +77,7 @@ function planField(ctx: ReadContext, node: ReadNode, item: Extract<SelectItem, {
   const { field } = item;
   const known = node.shape.columnsByName.has(field.name) || node.shape.computedFields.has(field.name);
   // `rel(count)`: the count of embedded rows, from before aggregate functions (always allowed).
-  if (!known && field.name === 'count' && field.path.length === 0 && item.cast === null && item.aggregate === null) {
+  if (!known && node.depth > 0 && field.name === 'count' && field.path.length === 0 && item.cast === null && item.aggregate === null) {
     return { value: null, cast: null, aggregate: 'count', aggregateCast: null, key: validKey(item.alias ?? 'count') };
   }
   if (item.aggregate !== null && !ctx.aggregatesEnabled) throw aggregatesNotAllowed();
