@@ -87,6 +87,9 @@ export async function startApis(options: {
     '/rest/v1': await createRestApi({
       databaseUrl: roleUrl(options.databaseUrl, 'authenticator'),
       jwtSecret: options.jwtSecret,
+      schemas: project.api.schemas,
+      extraSearchPath: project.api.extra_search_path,
+      maxRows: project.api.max_rows,
       log: options.log,
     }),
   };

@@ -1,25 +1,16 @@
 /**
- * Stage 1 (PostgREST's ApiRequest): the HTTP request → a typed request. Path, method, query string,
- * Prefer/Accept/Range/profile headers and the JSON body; no schema knowledge.
+ * Stage 1 (PostgREST's ApiRequest): the HTTP request → a typed request. Path, method, schema (profile
+ * headers), query string, Prefer/Accept/Content-Type/Range and the body; no knowledge of the tables.
  */
 import type { HttpRequest } from '../http/types.ts';
-import {
-  invalidBody,
-  invalidPreferences,
-  invalidRange,
-  invalidResourcePath,
-  invalidRpcMethod,
-  notImplemented,
-  parseError,
-  unacceptableMediaType,
-  unacceptableSchema,
-  unsupportedContentType,
-  unsupportedMethod,
-} from './errors.ts';
+import { invalidRange, invalidResourcePath, invalidRpcMethod, parseError, unacceptableSchema, unsupportedMethod } from './errors.ts';
+import { decodeMediaType, parseAccept, type MediaType } from './media-type.ts';
+import { parsePayload, type Payload } from './payload.ts';
+import { parsePreferences, type Preferences } from './preferences.ts';
 import {
   parseColumnList,
   parseFilter,
-  parseNonNegativeInteger,
+  parseInteger,
   parseOrder,
   parseSelect,
   splitKey,
@@ -28,22 +19,9 @@ import {
   type SelectItem,
 } from './query-params.ts';
 
-export type Method = 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'DELETE';
+export type Method = 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'PUT' | 'DELETE' | 'OPTIONS';
 
-export type Target = { kind: 'relation'; name: string } | { kind: 'function'; name: string };
-
-export interface Preferences {
-  return: 'minimal' | 'representation' | 'headers-only' | null;
-  count: 'exact' | 'planned' | 'estimated' | null;
-  resolution: 'merge-duplicates' | 'ignore-duplicates' | null;
-  missing: 'default' | 'null' | null;
-}
-
-/** What the client accepts: a JSON array, one JSON object (`.single()`), or CSV; `nulls=stripped` drops null keys. */
-export interface MediaType {
-  kind: 'array' | 'object' | 'csv';
-  stripNulls: boolean;
-}
+export type Target = { kind: 'relation'; name: string } | { kind: 'function'; name: string } | { kind: 'root' };
 
 export interface EmbedOrder {
   path: string[];
@@ -56,31 +34,49 @@ export interface EmbedRange {
   offset: number | null;
 }
 
+/** What the request-independent stage needs from the server's settings. */
+export interface RequestSettings {
+  schemas: string[];
+  allowTxOverride: boolean;
+  timezones: ReadonlySet<string>;
+}
+
 export interface ApiRequest {
   method: Method;
   target: Target;
-  /** Path and query as received (for `request.path` and Content-Location). */
+  /** The schema the request addresses, and whether the response names it (`Content-Profile`). */
+  schema: string;
+  negotiatedByProfile: boolean;
+  /** Path as received (for `request.path`). */
   path: string;
-  query: string;
+  /** The parsed query parameters, in order. */
+  params: [string, string][];
   select: SelectItem[];
-  /** Parsed filters; for a GET/HEAD call the non-reserved parameters stay raw until the function is known. */
+  /** `select` was absent (or `*`): some responses differ (PostgREST's "default select"). */
+  defaultSelect: boolean;
   filters: ParsedFilter[];
-  rawParams: [string, string][];
+  /** Arguments of a function called by GET/HEAD: parameters whose value is not a filter. */
+  rpcParams: [string, string][];
   orders: EmbedOrder[];
   ranges: EmbedRange[];
   /** The root range: query parameters first, then the Range header. */
   offset: number;
   limit: number | null;
+  /** `limit`/`offset` query parameters were given for the root. */
+  rootRangeGiven: boolean;
   columns: string[] | null;
   onConflict: string[] | null;
   preferences: Preferences;
-  media: MediaType;
-  /** The parsed JSON body (undefined for GET/HEAD/DELETE). */
-  body: unknown;
+  accept: MediaType[];
+  contentType: MediaType;
+  payload: Payload | null;
   headers: Record<string, string | undefined>;
 }
 
-const RESERVED = new Set(['select', 'order', 'limit', 'offset', 'columns', 'on_conflict']);
+const RESERVED = new Set(['select', 'columns', 'on_conflict']);
+const EMBEDDABLE_RESERVED = new Set(['order', 'limit', 'offset', 'and', 'or']);
+const SIMPLE_OPERATORS = new Set(['eq', 'gte', 'gt', 'lte', 'lt', 'neq', 'like', 'ilike', 'cs', 'cd', 'ov', 'sl', 'sr', 'nxr', 'nxl', 'adj', 'match', 'imatch', 'isdistinct']);
+const FTS_OPERATORS = new Set(['fts', 'plfts', 'phfts', 'wfts']);
 
 function decodeComponent(text: string): string {
   try {
@@ -101,91 +97,51 @@ export function parseQueryString(query: string): [string, string][] {
     });
 }
 
+/** RFC 3986 escaping of everything but unreserved characters (Haskell's urlEncodeVars). */
+const RFC3986_EXTRA = /[!'()*]/g;
+const percent = (char: string) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`;
+function encodeStrict(text: string): string {
+  const encoded = encodeURIComponent(text);
+  return /[!'()*]/.test(encoded) ? encoded.replace(RFC3986_EXTRA, percent) : encoded;
+}
+const byName = (a: [string, string], b: [string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
+/** The query string with parameters sorted by name, re-encoded, as PostgREST's Content-Location shows it. */
+export function canonicalQuery(params: [string, string][]): string {
+  const sorted = [...params].sort(byName);
+  let query = '';
+  for (const [key, value] of sorted) query += `${query === '' ? '' : '&'}${encodeStrict(key)}=${encodeStrict(value)}`;
+  return query;
+}
+
 function parseTarget(path: string): Target {
   const segments = path.split('/').filter((segment) => segment !== '').map(decodeComponent);
+  if (segments.length === 0) return { kind: 'root' };
   if (segments.length === 1 && segments[0] !== 'rpc') return { kind: 'relation', name: segments[0] };
   if (segments.length === 2 && segments[0] === 'rpc') return { kind: 'function', name: segments[1] };
-  if (segments.length === 0) throw notImplemented('The root endpoint (OpenAPI description)');
   throw invalidResourcePath();
 }
 
+const METHODS = new Set<Method>(['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS']);
+
 function parseMethod(method: string, target: Target): Method {
-  if (target.kind === 'function') {
-    if (method === 'GET' || method === 'HEAD' || method === 'POST') return method;
-    throw invalidRpcMethod(method);
-  }
-  if (method === 'GET' || method === 'HEAD' || method === 'POST' || method === 'PATCH' || method === 'DELETE') return method;
-  if (method === 'PUT') throw unsupportedMethod(method, 'PUT upserts are not supported by the local REST API; use POST with Prefer: resolution=merge-duplicates');
-  throw unsupportedMethod(method);
+  if (!METHODS.has(method as Method)) throw unsupportedMethod(method);
+  if (target.kind === 'function' && !['GET', 'HEAD', 'POST', 'OPTIONS'].includes(method)) throw invalidRpcMethod(method);
+  if (target.kind === 'root' && !['GET', 'HEAD', 'OPTIONS'].includes(method)) throw unsupportedMethod(method);
+  return method as Method;
 }
 
-/** `Prefer: return=representation, count=exact` (several Prefer headers arrive joined with commas). */
-export function parsePreferences(header: string | undefined): Preferences {
-  const preferences: Preferences = { return: null, count: null, resolution: null, missing: null };
-  const invalid: string[] = [];
-  let strict = false;
-  for (const raw of (header ?? '').split(',')) {
-    const item = raw.trim();
-    if (item === '') continue;
-    const [key, value = ''] = item.split('=').map((part) => part.trim());
-    switch (key) {
-      case 'return':
-        if (value === 'minimal' || value === 'representation' || value === 'headers-only') preferences.return = value;
-        else invalid.push(item);
-        break;
-      case 'count':
-        if (value === 'exact' || value === 'planned' || value === 'estimated') preferences.count = value;
-        else invalid.push(item);
-        break;
-      case 'resolution':
-        if (value === 'merge-duplicates' || value === 'ignore-duplicates') preferences.resolution = value;
-        else invalid.push(item);
-        break;
-      case 'missing':
-        if (value === 'default' || value === 'null') preferences.missing = value;
-        else invalid.push(item);
-        break;
-      case 'handling':
-        if (value === 'strict') strict = true;
-        else if (value !== 'lenient') invalid.push(item);
-        break;
-      case 'tx':
-      case 'timezone':
-      case 'params':
-      case 'max-affected':
-        // Accepted and ignored, as PostgREST does when the server does not allow them.
-        break;
-      default:
-        invalid.push(item);
-    }
-  }
-  if (strict && invalid.length > 0) throw invalidPreferences(invalid);
-  return preferences;
-}
-
-/** Picks the first supported media type of the Accept header. */
-export function parseAccept(header: string | undefined): MediaType {
-  if (header === undefined || header.trim() === '') return { kind: 'array', stripNulls: false };
-  const offered = header.split(',').map((part) => part.trim()).filter((part) => part !== '');
-  for (const entry of offered) {
-    const [type, ...params] = entry.split(';').map((part) => part.trim().toLowerCase());
-    const stripNulls = params.includes('nulls=stripped');
-    switch (type) {
-      case '*/*':
-      case 'application/*':
-      case 'application/json':
-      case 'application/vnd.pgrst.array+json':
-        return { kind: 'array', stripNulls };
-      case 'application/vnd.pgrst.object+json':
-      case 'application/vnd.pgrst.object':
-        return { kind: 'object', stripNulls };
-      case 'text/csv':
-        return { kind: 'csv', stripNulls: false };
-      default:
-        break;
-    }
-  }
-  throw unacceptableMediaType(offered.map((entry) => entry.split(';')[0].trim()));
+/**
+ * PostgREST honours profile headers only when several schemas are exposed (`Accept-Profile` for reads,
+ * `Content-Profile` for writes), and then names the schema in every response.
+ */
+function resolveSchema(request: HttpRequest, method: Method, schemas: string[]): { schema: string; negotiatedByProfile: boolean } {
+  if (schemas.length <= 1) return { schema: schemas[0], negotiatedByProfile: false };
+  const writes = method === 'POST' || method === 'PATCH' || method === 'PUT' || method === 'DELETE';
+  const profile = writes ? request.headers['content-profile'] : request.headers['accept-profile'];
+  if (profile === undefined) return { schema: schemas[0], negotiatedByProfile: true };
+  if (!schemas.includes(profile)) throw unacceptableSchema(profile, schemas);
+  return { schema: profile, negotiatedByProfile: true };
 }
 
 /** `Range: 0-9` (optionally `items=0-9`): offset and limit. Malformed headers are ignored, as PostgREST does. */
@@ -202,92 +158,75 @@ function parseRangeHeader(header: string | undefined): { offset: number; limit: 
   return { offset: lower, limit: upper - lower + 1 };
 }
 
-function checkProfile(request: HttpRequest, method: Method): void {
-  const header = method === 'GET' || method === 'HEAD' ? request.headers['accept-profile'] : request.headers['content-profile'];
-  if (header !== undefined && header.trim() !== 'public') throw unacceptableSchema(header.trim());
+/** The range entry of an embedded resource, created on first use. */
+function rangeFor(ranges: EmbedRange[], path: string[]): EmbedRange {
+  const key = path.join('\u0000');
+  let range = ranges.find((candidate) => candidate.path.join('\u0000') === key);
+  if (!range) {
+    range = { path, limit: null, offset: null };
+    ranges.push(range);
+  }
+  return range;
 }
 
-function parseBody(request: HttpRequest, method: Method, target: Target): unknown {
-  if (method === 'GET' || method === 'HEAD' || method === 'DELETE') return undefined;
-  const contentType = (request.headers['content-type'] ?? 'application/json').split(';')[0].trim().toLowerCase();
-  const isJson = contentType === '' || contentType === 'application/json' || /^application\/[\w.+-]*\+json$/.test(contentType);
-  if (!isJson) throw unsupportedContentType(contentType);
-  const text = request.body.toString('utf8');
-  if (text.trim() === '') {
-    if (target.kind === 'function') return {};
-    throw invalidBody('Empty or invalid json');
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw invalidBody('Empty or invalid json');
-  }
+/** PostgREST's test for a query parameter meant as a filter rather than a function argument. */
+function looksLikeFilter(key: string, value: string): boolean {
+  if (key.includes('.')) return true;
+  const parts = value.split('.');
+  if (parts[0] === 'not' && parts.length > 2) return true;
+  if (parts[0] === 'is' || parts[0] === 'in') return true;
+  if (SIMPLE_OPERATORS.has(parts[0]) || FTS_OPERATORS.has(parts[0])) return true;
+  const paren = value.split('(');
+  return paren.length > 1 && FTS_OPERATORS.has(paren[0]);
 }
 
-export function parseApiRequest(request: HttpRequest): ApiRequest {
+export function parseApiRequest(request: HttpRequest, settings: RequestSettings): ApiRequest {
   const target = parseTarget(request.path);
   const method = parseMethod(request.method, target);
-  checkProfile(request, method);
-  const preferences = parsePreferences(request.headers.prefer);
-  const media = parseAccept(request.headers.accept);
+  const { schema, negotiatedByProfile } = resolveSchema(request, method, settings.schemas);
+  const preferences = parsePreferences(request.headers.prefer, settings.allowTxOverride, settings.timezones);
+  const accept = parseAccept(request.headers.accept);
+  const contentType = decodeMediaType(request.headers['content-type'] ?? 'application/json');
   const params = parseQueryString(request.query);
 
   let select: SelectItem[] = [{ type: 'star' }];
+  let defaultSelect = true;
   const filters: ParsedFilter[] = [];
-  const rawParams: [string, string][] = [];
+  const rpcParams: [string, string][] = [];
   const orders: EmbedOrder[] = [];
   const ranges: EmbedRange[] = [];
   let columns: string[] | null = null;
   let onConflict: string[] | null = null;
   let rootLimit: number | null = null;
   let rootOffset: number | null = null;
-  const deferFilters = target.kind === 'function' && method !== 'POST';
-
-  const rangeFor = (path: string[]): EmbedRange => {
-    const key = path.join('\u0000');
-    let range = ranges.find((candidate) => candidate.path.join('\u0000') === key);
-    if (!range) {
-      range = { path, limit: null, offset: null };
-      ranges.push(range);
-    }
-    return range;
-  };
+  const argumentsInQuery = target.kind === 'function' && (method === 'GET' || method === 'HEAD');
 
   for (const [key, value] of params) {
     if (RESERVED.has(key)) {
-      switch (key) {
-        case 'select':
-          select = parseSelect(value);
-          break;
-        case 'order':
-          orders.push({ path: [], terms: parseOrder(value) });
-          break;
-        case 'limit':
-          rootLimit = parseNonNegativeInteger(value, 'limit');
-          break;
-        case 'offset':
-          rootOffset = parseNonNegativeInteger(value, 'offset');
-          break;
-        case 'columns':
-          columns = parseColumnList(value, 'columns parameter');
-          break;
-        case 'on_conflict':
-          onConflict = parseColumnList(value, 'on_conflict parameter');
-          break;
-      }
+      if (key === 'select') {
+        select = parseSelect(value);
+        defaultSelect = value.trim() === '' || value.trim() === '*';
+      } else if (key === 'columns') columns = parseColumnList(value, 'columns parameter');
+      else onConflict = parseColumnList(value, 'on_conflict parameter');
       continue;
     }
     const segments = splitKey(key);
     const last = segments[segments.length - 1];
-    if (segments.length > 1 && (last === 'order' || last === 'limit' || last === 'offset')) {
+    if (last === 'order' || last === 'limit' || last === 'offset') {
       const path = segments.slice(0, -1);
       if (last === 'order') orders.push({ path, terms: parseOrder(value) });
-      else if (last === 'limit') rangeFor(path).limit = parseNonNegativeInteger(value, 'limit');
-      else rangeFor(path).offset = parseNonNegativeInteger(value, 'offset');
+      else if (path.length === 0) {
+        if (last === 'limit') rootLimit = parseInteger(value) ?? rootLimit;
+        else rootOffset = parseInteger(value) ?? rootOffset;
+      } else if (last === 'limit') rangeFor(ranges, path).limit = parseInteger(value) ?? rangeFor(ranges, path).limit;
+      else rangeFor(ranges, path).offset = parseInteger(value) ?? rangeFor(ranges, path).offset;
       continue;
     }
-    if (deferFilters) rawParams.push([key, value]);
-    else filters.push(parseFilter(key, value));
+    if (argumentsInQuery && !EMBEDDABLE_RESERVED.has(last) && !looksLikeFilter(key, value)) {
+      rpcParams.push([key, value]);
+      continue;
+    }
+    filters.push(parseFilter(key, value));
   }
 
   for (const range of ranges) {
@@ -295,26 +234,30 @@ export function parseApiRequest(request: HttpRequest): ApiRequest {
   }
   if ((rootLimit ?? 0) < 0 || (rootOffset ?? 0) < 0) throw invalidRange('Limit should be greater than or equal to zero.');
   const headerRange = method === 'GET' || method === 'HEAD' ? parseRangeHeader(request.headers.range) : null;
-  const offset = rootOffset ?? headerRange?.offset ?? 0;
-  const limit = rootLimit ?? headerRange?.limit ?? null;
 
+  const hasBody = method === 'POST' || method === 'PATCH' || method === 'PUT';
   return {
     method,
     target,
+    schema,
+    negotiatedByProfile,
     path: request.path,
-    query: request.query,
+    params,
     select,
+    defaultSelect,
     filters,
-    rawParams,
+    rpcParams,
     orders,
     ranges,
-    offset,
-    limit,
+    offset: rootOffset ?? headerRange?.offset ?? 0,
+    limit: rootLimit ?? headerRange?.limit ?? null,
+    rootRangeGiven: rootLimit !== null || rootOffset !== null,
     columns,
     onConflict,
     preferences,
-    media,
-    body: parseBody(request, method, target),
+    accept,
+    contentType,
+    payload: hasBody ? parsePayload(request.body, contentType, target.kind === 'function') : null,
     headers: request.headers,
   };
 }

@@ -21,18 +21,18 @@ export const parseError = (message: string, details: string) => new ApiError(400
 
 export const invalidRpcMethod = (method: string) => new ApiError(405, 'PGRST101', `Cannot use the ${method} method on RPC`);
 
-export const invalidBody = (message: string) => new ApiError(400, 'PGRST102', message);
+export const invalidBody = (message: string, details: string | null = null) => new ApiError(400, 'PGRST102', message, details);
 
 export const invalidRange = (details: string) => new ApiError(416, 'PGRST103', 'Requested range not satisfiable', details);
 
-export const unacceptableSchema = (schema: string) =>
-  new ApiError(406, 'PGRST106', `Invalid schema: ${schema}`, null, 'Only the following schemas are exposed: public');
+export const invalidFilters = () =>
+  new ApiError(405, 'PGRST105', "Filters must include all and only primary key columns with 'eq' operators");
+
+export const unacceptableSchema = (schema: string, schemas: string[]) =>
+  new ApiError(406, 'PGRST106', `Invalid schema: ${schema}`, null, `Only the following schemas are exposed: ${schemas.join(', ')}`);
 
 export const unacceptableMediaType = (types: string[]) =>
   new ApiError(406, 'PGRST107', `None of these media types are available: ${types.join(', ')}`);
-
-export const unsupportedContentType = (type: string) =>
-  new ApiError(415, 'PGRST107', `Content-Type not acceptable: ${type}`, 'The local REST API accepts application/json request bodies only');
 
 export const notEmbedded = (resource: string) =>
   new ApiError(
@@ -43,11 +43,27 @@ export const notEmbedded = (resource: string) =>
     `Verify that '${resource}' is included in the 'select' query parameter.`,
   );
 
+export const gucHeadersError = () =>
+  new ApiError(500, 'PGRST111', 'response.headers guc must be a JSON array composed of objects with a single key and a string value');
+
+export const gucStatusError = () => new ApiError(500, 'PGRST112', 'response.status guc must be a valid status code');
+
+export const putLimitNotAllowed = () => new ApiError(400, 'PGRST114', 'limit/offset querystring parameters are not allowed for PUT');
+
+export const putMatchingPk = () => new ApiError(400, 'PGRST115', 'Payload values do not match URL in primary key column(s)');
+
 export const singularityError = (rows: number) =>
   new ApiError(406, 'PGRST116', 'Cannot coerce the result to a single JSON object', `The result contains ${rows} rows`);
 
-export const unsupportedMethod = (method: string, details: string | null = null) =>
-  new ApiError(405, 'PGRST117', `Unsupported HTTP method: ${method}`, details);
+export const unsupportedMethod = (method: string) => new ApiError(405, 'PGRST117', `Unsupported HTTP method: ${method}`);
+
+export const relatedOrderNotToOne = (origin: string, target: string) =>
+  new ApiError(
+    400,
+    'PGRST118',
+    `A related order on '${target}' is not possible`,
+    `'${origin}' and '${target}' do not form a many-to-one or one-to-one relationship`,
+  );
 
 export const unacceptableEmbedFilter = (target: string) =>
   new ApiError(400, 'PGRST120', `Bad operator on the '${target}' embedded resource`, 'Only is null or not is null filters are allowed on embedded resources');
@@ -57,39 +73,58 @@ export const invalidPreferences = (prefs: string[]) =>
 
 export const aggregatesNotAllowed = () => new ApiError(400, 'PGRST123', 'Use of aggregate functions is not allowed');
 
+export const maxAffectedViolation = (rows: number) =>
+  new ApiError(400, 'PGRST124', 'Query result exceeds max-affected preference constraint', `The query affects ${rows} rows`);
+
 export const invalidResourcePath = () => new ApiError(404, 'PGRST125', 'Invalid path specified in request URL');
 
-/** A PostgREST feature outside the subset this local server implements. */
-export const notImplemented = (what: string) =>
-  new ApiError(400, 'PGRST127', 'Feature not implemented', `${what} is not supported by the local REST API`);
+export const openApiDisabled = () => new ApiError(404, 'PGRST126', 'Root endpoint metadata is disabled');
+
+/** A PostgREST feature outside what this local server implements (PostgREST's own NotImplemented is the same shape). */
+export const notImplemented = (details: string) => new ApiError(400, 'PGRST127', 'Feature not implemented', details);
+
+export const maxAffectedRpcViolation = () =>
+  new ApiError(400, 'PGRST128', 'Function must return SETOF or TABLE when max-affected preference is used with handling=strict');
+
+/** PostgREST's pool acquisition timeout; here also a user's own queue being full (see admission.ts). */
+export const acquisitionTimeout = () => new ApiError(504, 'PGRST003', 'Timed out acquiring connection from connection pool.');
 
 // ---- Group 2: schema cache ----
 
-export const noRelationship = (parent: string, child: string, hint: string | undefined, suggestion: string | null) =>
+export const noRelationship = (parent: string, child: string, hint: string | null, schema: string, suggestion: string | null) =>
   new ApiError(
     400,
     'PGRST200',
     `Could not find a relationship between '${parent}' and '${child}' in the schema cache`,
-    `Searched for a foreign key relationship between '${parent}' and '${child}'${hint ? ` using the hint '${hint}'` : ''} in the schema 'public', but no matches were found.`,
+    `Searched for a foreign key relationship between '${parent}' and '${child}${hint !== null ? `' using the hint '${hint}` : ''}' in the schema '${schema}', but no matches were found.`,
     suggestion,
   );
 
 export const ambiguousRelationship = (parent: string, child: string, details: unknown[], hint: string) =>
   new ApiError(300, 'PGRST201', `Could not embed because more than one relationship was found for '${parent}' and '${child}'`, details, hint);
 
-export const functionNotFound = (name: string, argNames: string[], hint: string | null) => {
+/** PGRST202; `jsonBody`: a POST with a JSON body, which could also have meant one unnamed json/jsonb parameter. */
+export const functionNotFound = (qualifiedName: string, argNames: string[], jsonBody: boolean, hint: string | null) => {
   const list = argNames.join(', ');
-  const withParams = argNames.length === 0 ? ' without parameters' : `(${list})`;
-  const detailParams =
-    argNames.length === 0 ? ' without parameters' : ` with parameter${argNames.length > 1 ? 's' : ''} ${list}`;
+  const inMessage = argNames.length === 0 ? ' without parameters' : `(${list})`;
+  const inDetails = argNames.length === 0 ? ' without parameters' : ` with parameter${argNames.length > 1 ? 's' : ''} ${list}`;
   return new ApiError(
     404,
     'PGRST202',
-    `Could not find the function public.${name}${withParams} in the schema cache`,
-    `Searched for the function public.${name}${detailParams}, but no matches were found in the schema cache.`,
+    `Could not find the function ${qualifiedName}${inMessage} in the schema cache`,
+    `Searched for the function ${qualifiedName}${inDetails}${jsonBody ? ' or with a single unnamed json/jsonb parameter' : ''}, but no matches were found in the schema cache.`,
     hint,
   );
 };
+
+/** PGRST202 for a POST whose body is text, XML or bytes: only a function with one unnamed parameter of that type fits. */
+export const singleParameterFunctionNotFound = (qualifiedName: string, type: string) =>
+  new ApiError(
+    404,
+    'PGRST202',
+    `Could not find the function ${qualifiedName} in the schema cache`,
+    `Searched for the function ${qualifiedName} with a single unnamed ${type} parameter, but no matches were found in the schema cache.`,
+  );
 
 export const ambiguousFunction = (signatures: string[]) =>
   new ApiError(
@@ -103,18 +138,24 @@ export const ambiguousFunction = (signatures: string[]) =>
 export const columnNotFound = (relation: string, column: string) =>
   new ApiError(400, 'PGRST204', `Could not find the '${column}' column of '${relation}' in the schema cache`);
 
-export const tableNotFound = (name: string, suggestion: string | null) =>
+export const tableNotFound = (schema: string, name: string, suggestion: string | null) =>
   new ApiError(
     404,
     'PGRST205',
-    `Could not find the table 'public.${name}' in the schema cache`,
+    `Could not find the table '${schema}.${name}' in the schema cache`,
     null,
-    suggestion ? `Perhaps you meant the table 'public.${suggestion}'` : null,
+    suggestion ? `Perhaps you meant the table '${schema}.${suggestion}'` : null,
   );
 
-/** What PostgreSQL itself would say for an unknown column (PostgREST lets the database say it). */
-export const undefinedColumn = (relation: string, column: string) =>
-  new ApiError(400, '42703', `column ${relation}.${column} does not exist`);
+/** What PostgreSQL itself says for an unknown column, hint included (PostgREST lets the database say it). */
+export const undefinedColumn = (relation: string, column: string, hint: string | null) =>
+  new ApiError(400, '42703', `column ${relation}.${column} does not exist`, null, hint);
+
+/** What PostgreSQL says for a cast to an unknown type. */
+export const undefinedType = (type: string) => new ApiError(400, '42704', `type "${type}" does not exist`);
+
+/** What pg-safeupdate (loaded for the authenticator on hosted Supabase) says for an unfiltered UPDATE/DELETE. */
+export const safeUpdateError = (command: 'UPDATE' | 'DELETE') => new ApiError(400, '21000', `${command} requires a WHERE clause`);
 
 // ---- Group 3: JWT ----
 
@@ -189,6 +230,17 @@ function parseJsonObject(text: string | undefined): Record<string, unknown> | nu
 
 const asText = (value: unknown): string | null => (typeof value === 'string' ? value : value == null ? null : JSON.stringify(value));
 
+/**
+ * A header the SQL chose (RAISE SQLSTATE 'PGRST', response.headers): the name must be an HTTP token; the value
+ * goes out as its UTF-8 bytes, as PostgREST sends it (Node writes a Latin-1 string byte for byte). Line breaks
+ * and other control characters make it unsendable, so such a header is dropped.
+ */
+export function headerField(name: string, value: string): [string, string] | null {
+  const bytes = Buffer.from(value, 'utf8').toString('latin1');
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || !/^[\t\x20-\x7e\x80-\xff]*$/.test(bytes)) return null;
+  return [name.toLowerCase(), bytes];
+}
+
 /** `RAISE SQLSTATE 'PGRST'` with JSON message and detail: full control of status, headers and body. */
 function raisedPgrstError(error: postgres.PostgresError): ApiError {
   const body = parseJsonObject(error.message);
@@ -213,12 +265,13 @@ function raisedPgrstError(error: postgres.PostgresError): ApiError {
       "DETAIL must be a JSON object with obligatory keys: 'status', 'headers' and optional key: 'status_text'.",
     );
   }
-  const responseHeaders: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers as Record<string, unknown>)) {
-    if (typeof value === 'string' && /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) && !/[\r\n]/.test(value)) {
-      responseHeaders[name.toLowerCase()] = value;
-    }
-  }
+  // Object.fromEntries defines own properties: a header named `__proto__` cannot reach the prototype.
+  const responseHeaders: Record<string, string> = Object.fromEntries(
+    Object.entries(headers as Record<string, unknown>).flatMap(([name, value]) => {
+      const header = typeof value === 'string' ? headerField(name, value) : null;
+      return header ? [header] : [];
+    }),
+  );
   return new ApiError(status, body.code, body.message, asText(body.details), asText(body.hint), responseHeaders);
 }
 

@@ -1,17 +1,20 @@
 /**
- * The local REST API at /rest/v1, PostgREST-compatible for the subset supabase-js uses.
- * A request flows one way: api-request (parse) → plan (resolve against the schema cache) → query (SQL in one
- * transaction) → response. auth.ts verifies the JWT; errors.ts shapes every failure.
+ * The local REST API at /rest/v1, PostgREST-compatible (12/13 behaviour). A request flows one way: auth →
+ * api-request (parse) → plan (resolve against the schema cache) → query (one statement in one transaction,
+ * admitted by the fair-share gate) → response; errors.ts shapes every failure.
  */
 import postgres from 'postgres';
 import type { Api, HttpRequest, HttpResponse } from '../http/types.ts';
-import { parseApiRequest } from './api-request.ts';
+import { Admission } from './admission.ts';
+import { parseApiRequest, type ApiRequest } from './api-request.ts';
 import { Authenticator, type AuthResult } from './auth.ts';
 import { ApiError, connectionError, errorResponse, fromPostgresError, isPostgresError } from './errors.ts';
-import { buildPlan, type Plan } from './plan.ts';
-import { execute } from './query.ts';
+import { buildPlan } from './plan.ts';
+import type { ActionPlan } from './plan-types.ts';
+import { execute, type RequestSession } from './query.ts';
 import { respond } from './response.ts';
-import { loadSchemaCache, type SchemaCache } from './schema-cache.ts';
+import { findRelation, functionsNamed, loadSchemaCache, type SchemaCache } from './schema-cache.ts';
+import { loadServerConfig, type BaseConfig, type ServerConfig } from './server-config.ts';
 
 export interface RestApiOptions {
   /** Connection string for the authenticator role (switches to anon/authenticated/service_role per request). */
@@ -22,16 +25,24 @@ export interface RestApiOptions {
   poolSize?: number;
   /** statement_timeout for roles that do not set their own (default 10 s). */
   statementTimeoutMs?: number;
-  /** Most rows a read returns, as Supabase's `max_rows` (default 1000; null: unlimited). */
+  /** Exposed schemas, the default first (config.toml's `[api] schemas`; default public). */
+  schemas?: string[];
+  /** Schemas after the request's in its search_path (`[api] extra_search_path`). */
+  extraSearchPath?: string[];
+  /** Most rows a read returns (`[api] max_rows`, default 1000; null: unlimited). */
   maxRows?: number | null;
+  /** Transactions one requester may run at once (default: 40% of the pool). */
+  perRequester?: number;
 }
 
 export interface RestApi extends Api {
   /** Re-reads the catalog now (also done on `NOTIFY pgrst, 'reload schema'`). */
   reloadSchema(): Promise<void>;
+  /** Re-reads the in-database configuration, then the catalog (also on `NOTIFY pgrst, 'reload config'`). */
+  reloadConfig(): Promise<void>;
 }
 
-/** The channel and payload PostgREST listens for; local-stack/bootstrap/schema-reload.sql sends them on DDL. */
+/** The channel PostgREST listens on; local-stack/bootstrap/schema-reload.sql notifies it on DDL. */
 export const RELOAD_CHANNEL = 'pgrst';
 
 /** Errors from the database that mean the schema changed under the cache. */
@@ -51,11 +62,73 @@ const rawSerializers = Object.fromEntries(
   ]),
 );
 
+/** Who a request counts against for the fair share of connections. */
+function requesterOf(auth: AuthResult, headers: Record<string, string | undefined>): string {
+  if (typeof auth.claims.sub === 'string' && auth.claims.sub !== '') return `sub:${auth.claims.sub}`;
+  const client = headers['x-forwarded-for']?.split(',')[0]?.trim() ?? headers['x-real-ip'] ?? '';
+  return `role:${auth.role}:${client}`;
+}
+
+/** PostgREST's answer to OPTIONS: the methods the resource allows. */
+function optionsResponse(cache: SchemaCache, request: ApiRequest): HttpResponse {
+  let allow = 'OPTIONS,GET,HEAD';
+  const { target } = request;
+  if (target.kind === 'relation') {
+    const relation = findRelation(cache, request.schema, target.name);
+    if (relation) {
+      const methods = ['OPTIONS,GET,HEAD'];
+      if (relation.insertable) methods.push('POST');
+      if (relation.insertable && relation.updatable && relation.primaryKey.length > 0) methods.push('PUT');
+      if (relation.updatable) methods.push('PATCH');
+      if (relation.deletable) methods.push('DELETE');
+      allow = methods.join(',');
+    }
+  } else if (target.kind === 'function') {
+    const overloads = functionsNamed(cache, request.schema, target.name);
+    allow = overloads.length > 0 && overloads.every((fn) => fn.volatility === 'volatile') ? 'OPTIONS,POST' : 'OPTIONS,GET,HEAD,POST';
+  }
+  return { status: 200, headers: { 'access-control-allow-origin': '*', allow } };
+}
+
+function sessionFor(config: ServerConfig, cache: SchemaCache, request: ApiRequest, action: ActionPlan, auth: AuthResult, defaultTimeoutMs: number): RequestSession {
+  const { plan, preferences } = action;
+  const settings = cache.roleSettings.get(auth.role) ?? [];
+  const rollback =
+    config.txEnd === 'rollback' ||
+    (config.txEnd === 'rollback-allow-override' && preferences.tx !== 'commit') ||
+    (config.txEnd === 'commit-allow-override' && preferences.tx === 'rollback');
+  return {
+    role: auth.role,
+    claims: auth.claims,
+    method: request.method,
+    path: `/rest/v1${request.path}`,
+    headers: request.headers,
+    searchPath: [request.schema, ...config.extraSearchPath],
+    // The request's schema decides the search path (a role's own search_path would undo Accept-Profile).
+    roleSettings: settings.filter(([name]) => name !== 'default_transaction_isolation' && name !== 'search_path'),
+    defaultTimeoutMs,
+    timezone: preferences.timezone,
+    readOnly: plan.kind === 'read' || (plan.kind === 'call' && plan.readOnly),
+    rollback,
+    maxAffected: preferences.handling === 'strict' ? preferences.maxAffected : null,
+    maxRows: config.maxRows,
+  };
+}
+
+const ISOLATION_LEVELS = new Set(['read committed', 'repeatable read', 'serializable']);
+const SERVICE_ROLE = 'service_role';
+
 export async function createRestApi(options: RestApiOptions): Promise<RestApi> {
   const log = options.log ?? (() => {});
   const defaultTimeout = options.statementTimeoutMs ?? 10_000;
+  const poolSize = options.poolSize ?? 10;
+  const base: BaseConfig = {
+    schemas: options.schemas ?? ['public'],
+    extraSearchPath: options.extraSearchPath ?? ['public', 'extensions'],
+    maxRows: options.maxRows === undefined ? 1000 : options.maxRows,
+  };
   const sql = postgres(options.databaseUrl, {
-    max: options.poolSize ?? 10,
+    max: poolSize,
     prepare: false,
     fetch_types: false,
     types: rawSerializers,
@@ -64,10 +137,13 @@ export async function createRestApi(options: RestApiOptions): Promise<RestApi> {
     connection: { application_name: 'local-stack-rest' },
   });
   const authenticator = new Authenticator(options.jwtSecret);
+  const admission = new Admission({ perRequester: options.perRequester ?? Math.max(1, Math.ceil(poolSize * 0.4)), maxQueued: 200, waitMs: 10_000 });
 
+  let config: ServerConfig;
   let cache: SchemaCache;
   try {
-    cache = await loadSchemaCache(sql);
+    config = await loadServerConfig(sql, base, log);
+    cache = await loadSchemaCache(sql, config.schemas);
   } catch (error) {
     await sql.end({ timeout: 1 });
     throw error;
@@ -76,7 +152,9 @@ export async function createRestApi(options: RestApiOptions): Promise<RestApi> {
   // Reloads never overlap: a request for one while another runs schedules exactly one more.
   let reloading: Promise<void> | null = null;
   let again = false;
-  const reloadSchema = (): Promise<void> => {
+  let configToo = false;
+  const reload = (withConfig: boolean): Promise<void> => {
+    configToo ||= withConfig;
     if (reloading) {
       again = true;
       return reloading;
@@ -84,11 +162,14 @@ export async function createRestApi(options: RestApiOptions): Promise<RestApi> {
     reloading = (async () => {
       do {
         again = false;
+        const readConfig = configToo;
+        configToo = false;
         try {
-          cache = await loadSchemaCache(sql);
-          log('[rest] schema cache reloaded');
+          if (readConfig) config = await loadServerConfig(sql, base, log);
+          cache = await loadSchemaCache(sql, config.schemas);
+          log(`[rest] ${readConfig ? 'config and ' : ''}schema cache reloaded`);
         } catch (error) {
-          log(`[rest] schema cache reload failed: ${error instanceof Error ? error.message : String(error)}`);
+          log(`[rest] reload failed: ${error instanceof Error ? error.message : String(error)}`);
         }
       } while (again);
       reloading = null;
@@ -101,11 +182,12 @@ export async function createRestApi(options: RestApiOptions): Promise<RestApi> {
     .listen(
       RELOAD_CHANNEL,
       (payload) => {
-        if (payload === '' || payload === 'reload schema') void reloadSchema();
+        if (payload === '' || payload === 'reload schema') void reload(false);
+        else if (payload === 'reload config') void reload(true);
       },
       () => {
         // Called on every (re)connection of the listener: changes made while disconnected are picked up.
-        if (listening) void reloadSchema();
+        if (listening) void reload(true);
         listening = true;
       },
     )
@@ -117,7 +199,7 @@ export async function createRestApi(options: RestApiOptions): Promise<RestApi> {
   const toApiError = (error: unknown, auth: AuthResult | null): ApiError => {
     if (error instanceof ApiError) return error;
     if (isPostgresError(error)) {
-      if (STALE_SCHEMA_CODES.has(error.code)) void reloadSchema();
+      if (STALE_SCHEMA_CODES.has(error.code)) void reload(false);
       return fromPostgresError(error, auth?.authenticated ?? false);
     }
     const connection = connectionError(error);
@@ -130,26 +212,21 @@ export async function createRestApi(options: RestApiOptions): Promise<RestApi> {
     let auth: AuthResult | null = null;
     try {
       auth = await authenticator.authenticate(http.headers);
-      const request = parseApiRequest(http);
-      const plan: Plan = buildPlan(cache, request, options.maxRows === undefined ? 1000 : options.maxRows);
-      const single = request.media.kind === 'object' || (plan.kind === 'call' && plan.fn.returns === 'composite' && !plan.fn.returnsSet);
-      const result = await execute(sql, plan, {
-        auth,
-        method: request.method,
-        path: `/rest/v1${request.path}`,
-        headers: http.headers,
-        readOnly: plan.kind === 'read' || (plan.kind === 'call' && plan.readOnly),
-        timeoutMs: cache.roleTimeouts.get(auth.role) ?? defaultTimeout,
-        count: request.preferences.count !== null,
-        format: {
-          single,
-          stripNulls: request.media.stripNulls,
-          omitBody: request.method === 'HEAD',
-          scalarKey: plan.kind === 'call' && plan.fn.returns === 'scalar' ? plan.fn.name : null,
-        },
-        singular: request.media.kind === 'object',
+      const current = { config, cache };
+      const request = parseApiRequest(http, {
+        schemas: current.config.schemas,
+        allowTxOverride: current.config.txEnd.endsWith('allow-override'),
+        timezones: current.cache.timezones,
       });
-      return respond(request, plan, result);
+      if (request.method === 'OPTIONS') return optionsResponse(current.cache, request);
+      const action = buildPlan(current.cache, current.config, request);
+      const session = sessionFor(current.config, current.cache, request, action, auth, defaultTimeout);
+      const isolation = current.cache.roleSettings.get(auth.role)?.find(([name]) => name === 'default_transaction_isolation')?.[1].toLowerCase();
+      const raw = request.payload?.kind === 'json' ? request.payload.raw : '{}';
+      const run = () => execute(sql, action, raw, session, isolation && ISOLATION_LEVELS.has(isolation) ? isolation : 'read committed');
+      // The service role is the project's own backend, trusted with the whole pool; everyone else gets a share.
+      const result = auth.role === SERVICE_ROLE ? await run() : await admission.run(requesterOf(auth, http.headers), run);
+      return respond(request, action, result);
     } catch (error) {
       return errorResponse(toApiError(error, auth));
     }
@@ -157,7 +234,8 @@ export async function createRestApi(options: RestApiOptions): Promise<RestApi> {
 
   return {
     handle,
-    reloadSchema,
+    reloadSchema: () => reload(false),
+    reloadConfig: () => reload(true),
     close: async () => {
       await subscription?.unlisten().catch(() => {});
       await sql.end({ timeout: 5 });

@@ -2,7 +2,7 @@
  * The query-string grammar of PostgREST: `select`, filters (with `not.`, `or=()` / `and=()`), `order`,
  * lists such as `in.(a,"b,c")`. Pure parsing into typed values; nothing here knows the schema.
  */
-import { aggregatesNotAllowed, notImplemented, parseError } from './errors.ts';
+import { parseError } from './errors.ts';
 
 export type JsonArrow = '->' | '->>';
 
@@ -17,20 +17,29 @@ export interface Field {
   path: JsonStep[];
 }
 
-export interface SelectColumn {
-  type: 'column';
-  field: Field;
+export const AGGREGATES = ['avg', 'count', 'max', 'min', 'sum'] as const;
+export type AggregateName = (typeof AGGREGATES)[number];
+
+/** A column, computed field or JSON path, optionally cast, optionally aggregated (`amount::numeric.sum()::int`). */
+export interface SelectField {
+  type: 'field';
+  /** null for `count()`, which counts rows. */
+  field: Field | null;
   alias: string | null;
   cast: string | null;
+  aggregate: AggregateName | null;
+  aggregateCast: string | null;
 }
 
 export interface SelectEmbed {
   type: 'embed';
-  /** Table, view, foreign key name or column the embedding goes through. */
+  /** Table, view, function (computed relationship), foreign key name or column the embedding goes through. */
   target: string;
   alias: string | null;
   hint: string | null;
-  inner: boolean;
+  joinType: 'inner' | 'left' | null;
+  /** `...target(cols)`: the columns are lifted into the parent. */
+  spread: boolean;
   items: SelectItem[];
 }
 
@@ -38,7 +47,7 @@ export interface SelectStar {
   type: 'star';
 }
 
-export type SelectItem = SelectColumn | SelectEmbed | SelectStar;
+export type SelectItem = SelectField | SelectEmbed | SelectStar;
 
 export const OPERATORS = [
   'eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'like', 'ilike', 'match', 'imatch', 'is', 'isdistinct', 'in',
@@ -88,11 +97,17 @@ export interface EmbedPath {
   path: string[];
 }
 
+/** Logic trees (`or=(…)`) nest at most this deep. */
 export const MAX_NESTING = 16;
 const MAX_SELECT_ITEMS = 400;
 
 // ---------------------------------------------------------------------------------------------------------------
 // A tiny cursor over one parameter value.
+
+/** PGRST100 in PostgREST's (Parsec's) shape: `"failed to parse filter (x)" (line 1, column 4)`. */
+export function queryParamError(what: string, text: string, column: number, details: string): Error {
+  return parseError(`"failed to parse ${what} (${text})" (line 1, column ${column})`, details);
+}
 
 class Cursor {
   position = 0;
@@ -124,7 +139,7 @@ class Cursor {
 
   error(expecting: string): Error {
     const found = this.done ? 'end of input' : `"${this.peek()}"`;
-    return parseError(`failed to parse ${this.what} (${this.text})`, `unexpected ${found} at position ${this.position + 1} ${expecting}`);
+    return queryParamError(this.what, this.text, this.position + 1, `unexpected ${found} ${expecting}`.trim());
   }
 }
 
@@ -168,10 +183,17 @@ function readField(cursor: Cursor): Field {
 // ---------------------------------------------------------------------------------------------------------------
 // select
 
-const AGGREGATES = new Set(['count', 'sum', 'avg', 'max', 'min']);
+/** Embedding deeper or wider than this is refused: each level is a lateral join, each embed a subquery. */
+export const MAX_EMBED_DEPTH = 8;
+export const MAX_EMBEDS = 50;
 
-function readSelectItems(cursor: Cursor, depth: number, counter: { items: number }): SelectItem[] {
-  if (depth > MAX_NESTING) throw cursor.error(`: embedding is nested deeper than ${MAX_NESTING} levels`);
+interface SelectCounter {
+  items: number;
+  embeds: number;
+}
+
+function readSelectItems(cursor: Cursor, depth: number, counter: SelectCounter): SelectItem[] {
+  if (depth > MAX_EMBED_DEPTH) throw cursor.error(`: embedding is nested deeper than ${MAX_EMBED_DEPTH} levels`);
   const items: SelectItem[] = [];
   for (;;) {
     items.push(readSelectItem(cursor, depth, counter));
@@ -183,59 +205,98 @@ function readSelectItems(cursor: Cursor, depth: number, counter: { items: number
   }
 }
 
-function readSelectItem(cursor: Cursor, depth: number, counter: { items: number }): SelectItem {
+/** `!hint`, `!inner`, `!left` (at most one hint and one join type, in any order). */
+function readEmbedParams(cursor: Cursor): { hint: string | null; joinType: 'inner' | 'left' | null } {
+  let hint: string | null = null;
+  let joinType: 'inner' | 'left' | null = null;
+  while (cursor.peek() === '!') {
+    cursor.position += 1;
+    const word = readName(cursor);
+    if ((word === 'inner' || word === 'left') && joinType === null) joinType = word;
+    else if (hint === null && word !== 'inner' && word !== 'left') hint = word;
+    else throw cursor.error('expecting "("');
+  }
+  return { hint, joinType };
+}
+
+function readEmbed(cursor: Cursor, target: string, alias: string | null, spread: boolean, depth: number, counter: SelectCounter): SelectEmbed {
+  const { hint, joinType } = readEmbedParams(cursor);
+  cursor.expect('(');
+  counter.embeds += 1;
+  if (counter.embeds > MAX_EMBEDS) throw cursor.error(`: more than ${MAX_EMBEDS} embedded resources`);
+  cursor.skipSpaces();
+  const items = cursor.peek() === ')' ? [] : readSelectItems(cursor, depth + 1, counter);
+  cursor.skipSpaces();
+  cursor.expect(')');
+  return { type: 'embed', target, alias, hint, joinType, spread, items };
+}
+
+function readCast(cursor: Cursor): string | null {
+  if (!cursor.startsWith('::')) return null;
+  cursor.position += 2;
+  cursor.skipSpaces();
+  const start = cursor.position;
+  while (!cursor.done && /[\p{L}\p{N}_ $]/u.test(cursor.peek())) cursor.position += 1;
+  const cast = cursor.text.slice(start, cursor.position).trim();
+  if (cast === '') throw cursor.error('expecting a type name');
+  return cast;
+}
+
+/** `.sum()` after a field; null when no aggregate follows. */
+function readAggregate(cursor: Cursor): AggregateName | null {
+  if (cursor.peek() !== '.') return null;
+  for (const name of AGGREGATES) {
+    if (cursor.startsWith(`.${name}()`)) {
+      cursor.position += name.length + 3;
+      return name;
+    }
+  }
+  throw cursor.error('expecting an aggregate function (avg(), count(), max(), min(), sum())');
+}
+
+function readSelectItem(cursor: Cursor, depth: number, counter: SelectCounter): SelectItem {
   cursor.skipSpaces();
   if (cursor.peek() === '*') {
     cursor.position += 1;
     return { type: 'star' };
   }
-  if (cursor.startsWith('...')) throw notImplemented('Spread embedding ("...relation(columns)")');
+  if (cursor.startsWith('...')) {
+    cursor.position += 3;
+    const target = readName(cursor);
+    if (cursor.peek() !== '!' && cursor.peek() !== '(') throw cursor.error('expecting "(" after a spread relation');
+    return readEmbed(cursor, target, null, true, depth, counter);
+  }
   let alias: string | null = null;
+  if (cursor.startsWith('count()')) return readCount(cursor, alias);
   let name = readName(cursor);
   if (cursor.peek() === ':' && cursor.peek(1) !== ':') {
     cursor.position += 1;
     alias = name;
-    if (cursor.startsWith('...')) throw notImplemented('Spread embedding ("...relation(columns)")');
+    cursor.skipSpaces();
+    if (cursor.startsWith('...')) throw cursor.error('a spread relation takes no alias');
+    if (cursor.startsWith('count()')) return readCount(cursor, alias);
     name = readName(cursor);
   }
-  if (cursor.peek() === '!' || cursor.peek() === '(') {
-    let hint: string | null = null;
-    let inner = false;
-    while (cursor.peek() === '!') {
-      cursor.position += 1;
-      const word = readName(cursor);
-      if (word === 'inner') inner = true;
-      else if (word === 'left') inner = false;
-      else if (hint === null) hint = word;
-      else throw cursor.error('expecting "inner" or "left"');
-    }
-    cursor.expect('(');
-    cursor.skipSpaces();
-    if (AGGREGATES.has(name.toLowerCase()) && cursor.peek() === ')') throw aggregatesNotAllowed();
-    const items = cursor.peek() === ')' ? [] : readSelectItems(cursor, depth + 1, counter);
-    cursor.skipSpaces();
-    cursor.expect(')');
-    return { type: 'embed', target: name, alias, hint, inner, items };
-  }
+  if (cursor.peek() === '!' || cursor.peek() === '(') return readEmbed(cursor, name, alias, false, depth, counter);
   const path = readJsonPath(cursor);
-  let cast: string | null = null;
-  if (cursor.startsWith('::')) {
-    cursor.position += 2;
-    cast = readName(cursor);
-  }
-  if (cursor.peek() === '.') {
-    cursor.position += 1;
-    const fn = readName(cursor);
-    if (AGGREGATES.has(fn.toLowerCase())) throw aggregatesNotAllowed();
-    throw cursor.error('expecting "," or ")"');
-  }
-  return { type: 'column', field: { name, path }, alias, cast };
+  const cast = readCast(cursor);
+  const aggregate = readAggregate(cursor);
+  const aggregateCast = aggregate === null ? null : readCast(cursor);
+  cursor.skipSpaces();
+  if (!cursor.done && cursor.peek() !== ',' && cursor.peek() !== ')') throw cursor.error('expecting "," or ")"');
+  return { type: 'field', field: { name, path }, alias, cast, aggregate, aggregateCast };
+}
+
+function readCount(cursor: Cursor, alias: string | null): SelectField {
+  cursor.position += 'count()'.length;
+  const aggregateCast = readCast(cursor);
+  return { type: 'field', field: null, alias, cast: null, aggregate: 'count', aggregateCast };
 }
 
 export function parseSelect(text: string): SelectItem[] {
   const cursor = new Cursor(text, 'select parameter');
   if (text.trim() === '') return [{ type: 'star' }];
-  const items = readSelectItems(cursor, 0, { items: 0 });
+  const items = readSelectItems(cursor, 0, { items: 0, embeds: 0 });
   cursor.skipSpaces();
   if (!cursor.done) throw cursor.error('expecting "," or end of input');
   return items;
@@ -259,13 +320,13 @@ function splitTopLevel(text: string, what: string): string[] {
     else if (char === '(') depth += 1;
     else if (char === ')') {
       depth -= 1;
-      if (depth < 0) throw parseError(`failed to parse ${what} (${text})`, `unexpected ")" at position ${i + 1}`);
+      if (depth < 0) throw queryParamError(what, text, i + 1, 'unexpected ")"');
     } else if (char === ',' && depth === 0) {
       parts.push(text.slice(start, i));
       start = i + 1;
     }
   }
-  if (quoted || depth !== 0) throw parseError(`failed to parse ${what} (${text})`, 'unexpected end of input: unbalanced quotes or parentheses');
+  if (quoted || depth !== 0) throw queryParamError(what, text, text.length + 1, 'unexpected end of input expecting a closing quote or parenthesis');
   parts.push(text.slice(start));
   return parts;
 }
@@ -280,7 +341,7 @@ function unquote(text: string): string {
 /** `(a,"b,c",d)` or `{a,b}` → elements; double-quoted elements may hold commas and parentheses. */
 function parseList(text: string, open: string, close: string, what: string): string[] {
   if (!text.startsWith(open) || !text.endsWith(close) || text.length < 2) {
-    throw parseError(`failed to parse ${what} (${text})`, `expecting a list in the form ${open}a,b${close}`);
+    throw queryParamError(what, text, 1, `unexpected ${JSON.stringify(text.slice(0, 1))} expecting "${open}"`);
   }
   const inner = text.slice(1, -1);
   if (inner === '') return [];
@@ -307,7 +368,7 @@ function parseList(text: string, open: string, close: string, what: string): str
       current += char;
     }
   }
-  if (quoted) throw parseError(`failed to parse ${what} (${text})`, 'unexpected end of input: unclosed quote');
+  if (quoted) throw queryParamError(what, text, text.length + 1, 'unexpected end of input expecting a closing quote');
   items.push(current);
   return items;
 }
@@ -326,10 +387,8 @@ export function parseOperation(field: Field, text: string, inLogicTree: boolean)
   const match = OPERATION.exec(rest);
   const operator = match?.[1] as Operator | undefined;
   if (!match || !operator || !(OPERATORS as readonly string[]).includes(operator)) {
-    throw parseError(
-      `failed to parse ${what} (${text})`,
-      `unexpected "${rest.slice(0, 12)}" expecting "not" or an operator (${OPERATORS.join(', ')})`,
-    );
+    const written = rest.split('.')[0];
+    throw queryParamError(what, text, text.length - rest.length + written.length + 2, `unknown single value operator ${written}`);
   }
   const modifier = match[2] ?? null;
   let value = match[3];
@@ -338,12 +397,12 @@ export function parseOperation(field: Field, text: string, inLogicTree: boolean)
   let values: string[] = [];
   if (modifier !== null) {
     if (FULL_TEXT.has(operator)) {
-      if (modifier === '') throw parseError(`failed to parse ${what} (${text})`, 'expecting a text search configuration in fts(config)');
+      if (modifier === '') throw queryParamError(what, text, text.indexOf('(') + 2, 'unexpected ")" expecting a text search configuration');
       language = modifier;
     } else if (QUANTIFIABLE.has(operator) && (modifier === 'any' || modifier === 'all')) {
       quantifier = modifier;
     } else {
-      throw parseError(`failed to parse ${what} (${text})`, `unexpected modifier "(${modifier})" for operator ${operator}`);
+      throw queryParamError(what, text, text.indexOf('(') + 1, `unexpected "(" expecting "."`);
     }
   }
   if (inLogicTree && operator !== 'in' && quantifier === null) value = unquote(value);
@@ -352,7 +411,7 @@ export function parseOperation(field: Field, text: string, inLogicTree: boolean)
   if (operator === 'is') {
     const lowered = value.toLowerCase();
     if (!(IS_VALUES as readonly string[]).includes(lowered)) {
-      throw parseError(`failed to parse ${what} (${text})`, `unexpected "${value}" expecting null, not_null, true, false or unknown`);
+      throw queryParamError(what, text, text.length - value.length + 1, 'expecting null or trilean value (unknown, true, false)');
     }
     value = lowered;
   }
@@ -363,9 +422,9 @@ const LOGIC_ITEM = /^(not\.)?(and|or)\(([\s\S]*)\)$/;
 
 /** The value of `or=`/`and=`: `(a.eq.1,not.and(b.gt.2,c.is.null))`. */
 export function parseLogicTree(operator: 'and' | 'or', negated: boolean, text: string, depth = 0): Logic {
-  if (depth > MAX_NESTING) throw parseError(`failed to parse logic tree (${text})`, `nested deeper than ${MAX_NESTING} levels`);
+  if (depth > MAX_NESTING) throw queryParamError('logic tree', text, 1, `nested deeper than ${MAX_NESTING} levels`);
   if (!text.startsWith('(') || !text.endsWith(')')) {
-    throw parseError(`failed to parse logic tree (${text})`, 'expecting a parenthesised list such as (a.eq.1,b.gt.2)');
+    throw queryParamError('logic tree', text, 1, 'expecting "("');
   }
   const children = splitTopLevel(text.slice(1, -1), 'logic tree').map((item): FilterNode => {
     const nested = LOGIC_ITEM.exec(item);
@@ -375,7 +434,7 @@ export function parseLogicTree(operator: 'and' | 'or', negated: boolean, text: s
     if (cursor.peek() !== '.') throw cursor.error('expecting "." and an operator');
     return parseOperation(field, item.slice(cursor.position + 1), true);
   });
-  if (children.length === 0) throw parseError(`failed to parse logic tree (${text})`, 'expecting at least one condition');
+  if (children.length === 0) throw queryParamError('logic tree', text, 2, 'unexpected ")" expecting field name (* or [a..z0..9_$]), negation operator (not) or logic operator (and, or)');
   return { type: 'logic', operator, negated, children };
 }
 
@@ -455,10 +514,9 @@ export function parseColumnList(text: string, what: string): string[] {
   }
 }
 
-/** `limit=10` / `offset=5`: a non-negative integer. */
-export function parseNonNegativeInteger(text: string, what: string): number {
-  if (!/^\s*-?\d+\s*$/.test(text)) throw parseError(`failed to parse ${what} parameter (${text})`, 'expecting an integer');
+/** `limit=10` / `offset=5`: an integer; anything else is ignored, as PostgREST ignores it. */
+export function parseInteger(text: string): number | null {
+  if (!/^\s*-?\d+\s*$/.test(text)) return null;
   const value = Number(text);
-  if (!Number.isSafeInteger(value)) throw parseError(`failed to parse ${what} parameter (${text})`, 'the integer is out of range');
-  return value;
+  return Number.isSafeInteger(value) ? value : null;
 }

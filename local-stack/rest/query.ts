@@ -1,372 +1,300 @@
 /**
- * Stage 3 (PostgREST's Query): SQL for a plan, with identifiers quoted from the schema cache and every value a
- * bound parameter; JSON built by PostgreSQL (json_agg / row_to_json). Runs in one transaction per request
- * after switching role and setting the request's claims.
+ * Stage 3 (PostgREST's Query): one statement per request built from the plan, run in one transaction after
+ * the request's settings (search_path, the role's own settings, role, claims, method, path, headers, cookies,
+ * time zone), then the checks that roll it back (`.single()`, max-affected, PUT), and the transaction end the
+ * server and the client chose.
  */
 import type postgres from 'postgres';
-import type { AuthResult } from './auth.ts';
-import { singularityError } from './errors.ts';
-import type {
-  CallPlan,
-  ColumnRef,
-  DeletePlan,
-  InsertPlan,
-  Plan,
-  PlannedFilter,
-  PlannedItem,
-  ReadTree,
-  UpdatePlan,
-} from './plan.ts';
-import type { Condition } from './query-params.ts';
-import { EXPOSED_SCHEMA } from './schema-cache.ts';
-
-/** Quotes a name taken from the schema cache (or a generated alias). */
-export function ident(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-const qualified = (name: string) => `${ident(EXPOSED_SCHEMA)}.${ident(name)}`;
-
-class Statement {
-  readonly params: string[] = [];
-  private aliases = 0;
-
-  param(value: string): string {
-    this.params.push(value);
-    return `$${this.params.length}`;
-  }
-
-  alias(prefix: string): string {
-    this.aliases += 1;
-    return `${prefix}${this.aliases}`;
-  }
-}
-
-// ---- expressions ----
-
-function fieldSql(statement: Statement, alias: string, ref: ColumnRef): string {
-  let expression = `${ident(alias)}.${ident(ref.column.name)}`;
-  for (const step of ref.path) {
-    const key = /^-?\d+$/.test(step.key) ? `${statement.param(step.key)}::int` : `${statement.param(step.key)}::text`;
-    expression = `(${expression}${step.arrow}${key})`;
-  }
-  return expression;
-}
-
-const COMPARISONS: Partial<Record<Condition['operator'], string>> = {
-  eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=', like: 'like', ilike: 'ilike', match: '~', imatch: '~*',
-  isdistinct: 'is distinct from', cs: '@>', cd: '<@', ov: '&&', sl: '<<', sr: '>>', nxr: '&<', nxl: '&>', adj: '-|-',
-};
-
-const TEXT_SEARCH: Partial<Record<Condition['operator'], string>> = {
-  fts: 'to_tsquery', plfts: 'plainto_tsquery', phfts: 'phraseto_tsquery', wfts: 'websearch_to_tsquery',
-};
-
-function conditionSql(statement: Statement, alias: string, ref: ColumnRef, condition: Condition): string {
-  const field = fieldSql(statement, alias, ref);
-  const { operator } = condition;
-  const textual = operator === 'like' || operator === 'ilike' || operator === 'match' || operator === 'imatch';
-  const left = textual ? `${field}::text` : field;
-  const pattern = (value: string) => (operator === 'like' || operator === 'ilike' ? value.replace(/\*/g, '%') : value);
-  let sql: string;
-  if (operator === 'is') {
-    sql = `${field} is ${{ null: 'null', not_null: 'not null', true: 'true', false: 'false', unknown: 'unknown' }[condition.value] ?? 'null'}`;
-  } else if (operator === 'in') {
-    sql = condition.values.length === 0 ? 'false' : `${field} in (${condition.values.map((value) => statement.param(value)).join(', ')})`;
-  } else if (TEXT_SEARCH[operator]) {
-    const language = condition.language === null ? '' : `${statement.param(condition.language)}::regconfig, `;
-    sql = `${field} @@ ${TEXT_SEARCH[operator]}(${language}${statement.param(condition.value)})`;
-  } else if (condition.quantifier !== null) {
-    const comparison = COMPARISONS[operator] as string;
-    const parts = condition.values.map((value) => `${left} ${comparison} ${statement.param(pattern(value))}`);
-    sql = parts.length === 0 ? (condition.quantifier === 'any' ? 'false' : 'true') : `(${parts.join(condition.quantifier === 'any' ? ' or ' : ' and ')})`;
-  } else {
-    sql = `${left} ${COMPARISONS[operator] as string} ${statement.param(pattern(condition.value))}`;
-  }
-  return condition.negated ? `not (${sql})` : sql;
-}
-
-interface EmbedSql {
-  key: string;
-  /** The embedded rows' select, correlated to the parent alias. */
-  select: string;
-  toOne: boolean;
-}
-
-function filterSql(statement: Statement, alias: string, filter: PlannedFilter, embeds: Map<string, EmbedSql>): string {
-  if (filter.type === 'condition') return conditionSql(statement, alias, filter, filter.condition);
-  if (filter.type === 'embed-null') {
-    const embed = embeds.get(filter.key) as EmbedSql;
-    return `${filter.isNull ? 'not ' : ''}exists (select 1 from (${embed.select}) as ${ident(statement.alias('_x'))})`;
-  }
-  const parts = filter.children.map((child) => `(${filterSql(statement, alias, child, embeds)})`);
-  const joined = parts.join(filter.operator === 'and' ? ' and ' : ' or ');
-  return filter.negated ? `not (${joined})` : joined;
-}
-
-// ---- reads ----
-
-interface SelectSql {
-  /** `select … from … where … order by … limit … offset …` */
-  rows: string;
-  /** `from … where …` without order/limit, for the total count. */
-  fromWhere: string;
-}
-
-/**
- * The select of one tree. `source` is the FROM item (a table, or a CTE of mutated/returned rows);
- * `correlation` joins embedded rows to their parent.
- */
-function treeSql(
-  statement: Statement,
-  tree: ReadTree,
-  source: string,
-  alias: string,
-  correlation: { joins: string; conditions: string[] },
-): SelectSql {
-  const embeds = new Map<string, EmbedSql>();
-  const columns: string[] = [];
-  for (const item of tree.items) columns.push(itemSql(statement, alias, item, embeds));
-  const conditions = [...correlation.conditions];
-  for (const item of tree.items) {
-    if (item.kind === 'embed' && item.inner) {
-      const embed = embeds.get(item.key) as EmbedSql;
-      conditions.push(`exists (select 1 from (${embed.select}) as ${ident(statement.alias('_x'))})`);
-    }
-  }
-  for (const filter of tree.filters) conditions.push(filterSql(statement, alias, filter, embeds));
-  const where = conditions.length > 0 ? ` where ${conditions.map((c) => `(${c})`).join(' and ')}` : '';
-  const fromWhere = `from ${source} as ${ident(alias)}${correlation.joins}${where}`;
-  const order =
-    tree.order.length > 0
-      ? ` order by ${tree.order
-          .map((term) => `${fieldSql(statement, alias, term)}${term.direction ? ` ${term.direction}` : ''}${term.nulls ? ` nulls ${term.nulls}` : ''}`)
-          .join(', ')}`
-      : '';
-  const limit = tree.limit !== null ? ` limit ${statement.param(String(tree.limit))}` : '';
-  const offset = tree.offset > 0 ? ` offset ${statement.param(String(tree.offset))}` : '';
-  return { rows: `select ${columns.join(', ')} ${fromWhere}${order}${limit}${offset}`, fromWhere };
-}
-
-function itemSql(statement: Statement, alias: string, item: PlannedItem, embeds: Map<string, EmbedSql>): string {
-  if (item.kind === 'column') {
-    return `${fieldSql(statement, alias, item)}${item.cast ? `::${item.cast}` : ''} as ${ident(item.key)}`;
-  }
-  const relationship = item.relationship;
-  const child = statement.alias('t');
-  let joins = '';
-  const conditions: string[] = [];
-  if (relationship.junction) {
-    const junction = statement.alias('j');
-    const j = relationship.junction;
-    joins = ` join ${qualified(j.relation)} as ${ident(junction)} on ${j.targetPairs
-      .map(([junctionColumn, targetColumn]) => `${ident(junction)}.${ident(junctionColumn)} = ${ident(child)}.${ident(targetColumn)}`)
-      .join(' and ')}`;
-    for (const [junctionColumn, sourceColumn] of j.sourcePairs) {
-      conditions.push(`${ident(junction)}.${ident(junctionColumn)} = ${ident(alias)}.${ident(sourceColumn)}`);
-    }
-  } else {
-    for (const [sourceColumn, targetColumn] of relationship.pairs) {
-      conditions.push(`${ident(child)}.${ident(targetColumn)} = ${ident(alias)}.${ident(sourceColumn)}`);
-    }
-  }
-  const { rows } = treeSql(statement, item.tree, qualified(relationship.target), child, { joins, conditions });
-  embeds.set(item.key, { key: item.key, select: rows, toOne: relationship.toOne });
-  const rowsAlias = ident(statement.alias('_e'));
-  const aggregate = relationship.toOne ? `(json_agg(${rowsAlias}) -> 0)` : `coalesce(json_agg(${rowsAlias}), '[]')`;
-  return `(select ${aggregate} from (${rows}) as ${rowsAlias}) as ${ident(item.key)}`;
-}
-
-export interface BodyFormat {
-  /** One JSON object instead of an array (`.single()`, or a function returning one composite). */
-  single: boolean;
-  stripNulls: boolean;
-  /** HEAD: counts only. */
-  omitBody: boolean;
-  /** Set of scalars (`returns setof int`): the array holds the values, not objects. */
-  scalarKey: string | null;
-}
-
-/** The outer select: the body as JSON text, the rows on this page, and the total when counting. */
-function readSql(statement: Statement, tree: ReadTree, source: string, format: BodyFormat, count: boolean): string {
-  const alias = 't0';
-  const { rows, fromWhere } = treeSql(statement, tree, source, alias, { joins: '', conditions: [] });
-  const r = '"_pgrst_r"';
-  const element = format.scalarKey !== null ? `${r}.${ident(format.scalarKey)}` : format.stripNulls ? `json_strip_nulls(row_to_json(${r}))` : r;
-  const body = format.omitBody ? 'null::text' : format.single ? `(json_agg(${element}) -> 0)::text` : `coalesce(json_agg(${element}), '[]')::text`;
-  const total = count ? `(select count(*) ${fromWhere})::int8` : 'null::int8';
-  return `select ${body} as body, count(*)::int8 as page_total, ${total} as total from (${rows}) as ${r}`;
-}
-
-// ---- mutations ----
-
-function insertSql(statement: Statement, plan: InsertPlan, group: InsertPlan['groups'][number], returning: boolean): string {
-  const names = group.columns.map((column) => ident(column.name));
-  const body = statement.param(JSON.stringify(group.rows));
-  const target = `${qualified(plan.relation.name)} as "t0"`;
-  let sql =
-    names.length > 0
-      ? `insert into ${target} (${names.join(', ')}) select ${names.join(', ')} from json_populate_recordset(null::${qualified(plan.relation.name)}, ${body}::json)`
-      : `insert into ${target} select from json_array_elements(${body}::json)`;
-  if (plan.onConflict) {
-    const conflict = plan.onConflict.columns.length > 0 ? ` (${plan.onConflict.columns.map(ident).join(', ')})` : '';
-    const updates = group.columns.filter((column) => !plan.onConflict?.columns.includes(column.name));
-    const set = (updates.length > 0 ? updates : group.columns).map((column) => `${ident(column.name)} = excluded.${ident(column.name)}`);
-    sql += plan.onConflict.merge && set.length > 0 ? ` on conflict${conflict} do update set ${set.join(', ')}` : ` on conflict${conflict} do nothing`;
-  }
-  return returning ? `${sql} returning "t0".*` : sql;
-}
-
-function updateSql(statement: Statement, plan: UpdatePlan, returning: boolean): string {
-  const values = statement.param(JSON.stringify(plan.values));
-  const set = plan.columns.map((column) => `${ident(column.name)} = "_pgrst_body".${ident(column.name)}`);
-  const conditions = plan.filters.map((filter) => `(${filterSql(statement, 't0', filter, new Map())})`);
-  const where = conditions.length > 0 ? ` where ${conditions.join(' and ')}` : '';
-  const sql = `update ${qualified(plan.relation.name)} as "t0" set ${set.join(', ')} from (select * from json_populate_record(null::${qualified(plan.relation.name)}, ${values}::json)) as "_pgrst_body"${where}`;
-  return returning ? `${sql} returning "t0".*` : sql;
-}
-
-function deleteSql(statement: Statement, plan: DeletePlan, returning: boolean): string {
-  const conditions = plan.filters.map((filter) => `(${filterSql(statement, 't0', filter, new Map())})`);
-  const where = conditions.length > 0 ? ` where ${conditions.join(' and ')}` : '';
-  const sql = `delete from ${qualified(plan.relation.name)} as "t0"${where}`;
-  return returning ? `${sql} returning "t0".*` : sql;
-}
-
-// ---- calls ----
-
-function callSql(statement: Statement, plan: CallPlan): { from: string; call: string } {
-  const fn = qualified(plan.fn.name);
-  if (plan.single) return { from: '', call: `${fn}(${statement.param(JSON.stringify(plan.body))}::${plan.fn.parameters[0].type})` };
-  if (plan.parameters.length === 0) return { from: '', call: `${fn}()` };
-  const record = `${statement.param(JSON.stringify(plan.args))}::text::json`;
-  const definitions = plan.parameters.map((p) => `${ident(p.name)} ${p.type}`).join(', ');
-  const args = plan.parameters.map((p) => `${p.variadic ? 'variadic ' : ''}${ident(p.name)} := "_pgrst_args".${ident(p.name)}`).join(', ');
-  return { from: ` from json_to_record(${record}) as "_pgrst_args"(${definitions})`, call: `${fn}(${args})` };
-}
-
-// ---- execution ----
+import { maxAffectedViolation, putMatchingPk, singularityError } from './errors.ts';
+import type { MediaType } from './media-type.ts';
+import type { ActionPlan, ReadNode } from './plan-types.ts';
+import { callCte } from './query-call.ts';
+import { mutationCtes } from './query-mutate.ts';
+import { countSql, nodeSql } from './query-read.ts';
+import { ident, Statement } from './sql.ts';
 
 export interface QueryResult {
-  /** JSON text (array, object or scalar), or null (no body). */
+  /** Response body text (JSON, CSV or a plan), or null (no body). */
   body: string | null;
   /** Rows on this page, or rows affected by a mutation. */
   pageTotal: number;
   /** Total when counting was requested. */
   total: number | null;
+  /** Rows an upsert inserted rather than updated (only tracked for merge-duplicates). */
+  inserted: number | null;
+  /** First mutated row (primary key) as JSON, for `Location`. */
+  firstRow: string | null;
+  /** `response.headers` / `response.status` set by the SQL the request ran. */
+  responseHeaders: string | null;
+  responseStatus: string | null;
+}
+
+export interface RequestSession {
+  role: string;
+  claims: Record<string, unknown>;
+  method: string;
+  path: string;
+  headers: Record<string, string | undefined>;
+  /** The request's schema first, then the extra search path. */
+  searchPath: string[];
+  /** The role's settings (statement_timeout, …) applied before switching to it. */
+  roleSettings: [string, string][];
+  /** statement_timeout (ms) when the role sets none. */
+  defaultTimeoutMs: number;
+  timezone: string | null;
+  readOnly: boolean;
+  /** End the transaction with a rollback (Prefer: tx=rollback, or db-tx-end). */
+  rollback: boolean;
+  /** `handling=strict` with `max-affected=N`. */
+  maxAffected: number | null;
+  /** Rows at most a read returns: `count=estimated` counts exactly up to one more than this. */
+  maxRows: number | null;
 }
 
 interface ResultRow {
-  body: string | null;
-  page_total: string | number;
   total: string | number | null;
+  page_total: string | number;
+  body: string | null;
+  first_row?: string | null;
+  inserted?: number | null;
+  response_headers: string | null;
+  response_status: string | null;
 }
 
 const toNumber = (value: string | number | null) => (value === null ? null : Number(value));
 
-export interface RequestContext {
-  auth: AuthResult;
-  method: string;
-  path: string;
-  headers: Record<string, string | undefined>;
-  readOnly: boolean;
-  timeoutMs: number;
-  count: boolean;
-  format: BodyFormat;
-  /** The client asked for exactly one object (`Accept: application/vnd.pgrst.object+json`). */
-  singular: boolean;
+/** The response body over `_postgrest_t` (the rows of `pgrst_result`) in the negotiated media type. */
+function bodySql(action: ActionPlan, root: ReadNode | null, head: boolean): string {
+  const { output, plan } = action;
+  if (head || root === null) return 'NULL::text';
+  if (plan.kind !== 'read' && plan.kind !== 'call' && action.preferences.return !== 'representation') return 'NULL::text';
+  const media: MediaType = output.media.kind === 'plan' ? output.media.for : output.media;
+  if (media.kind === 'csv') {
+    const header = `(SELECT coalesce(string_agg(a.k, ','), '') FROM (SELECT json_object_keys(r)::text AS k FROM (SELECT row_to_json(hh) AS r FROM "pgrst_result" AS hh LIMIT 1) s) a)`;
+    return `${header} || E'\\n' || coalesce(string_agg(substring(_postgrest_t::text, 2, length(_postgrest_t::text) - 2), E'\\n'), '')`;
+  }
+  const strip = media.kind === 'array-stripped' || (media.kind === 'object' && media.stripNulls);
+  const wrap = (json: string) => (strip ? `json_strip_nulls(${json})` : json);
+  if (output.scalar !== null) {
+    const value = `_postgrest_t.${ident(root.fields[0]?.key ?? root.shape.name)}`;
+    if (output.scalar === 'one') return `coalesce(${wrap(`json_agg(${value})->0`)}, 'null')::text`;
+    return output.single ? `coalesce(${wrap(`json_agg(${value})->0`)}, 'null')::text` : `coalesce(${wrap(`json_agg(${value})`)}, '[]')::text`;
+  }
+  if (output.single) return `coalesce(${wrap('json_agg(_postgrest_t)->0')}, 'null')::text`;
+  return `coalesce(${wrap('json_agg(_postgrest_t)')}, '[]')::text`;
 }
 
-async function runOne(tx: postgres.TransactionSql, statement: Statement, text: string): Promise<QueryResult> {
-  const [row] = await tx.unsafe<ResultRow[]>(text, statement.params);
-  return { body: row.body, pageTotal: Number(row.page_total), total: toNumber(row.total) };
+/** What the request's SQL set for the response (read after its rows). */
+const RESPONSE_SETTINGS = `nullif(current_setting('response.headers', true), '') AS response_headers, nullif(current_setting('response.status', true), '') AS response_status`;
+
+/**
+ * Whether SQL the request runs can set response.status/headers: functions, triggers, computed fields, views.
+ * A read of tables alone cannot (short of a policy function doing it), so it skips reading them.
+ */
+function mayShapeResponse(action: ActionPlan): boolean {
+  return action.plan.kind !== 'read' || !readsTablesOnly(action.plan.root);
 }
 
-async function runPlan(tx: postgres.TransactionSql, plan: Plan, context: RequestContext): Promise<QueryResult> {
+function readsTablesOnly(node: ReadNode): boolean {
+  if (node.from.kind !== 'relation' || (node.from.relation.kind !== 'table' && node.from.relation.kind !== 'partitioned table')) return false;
+  for (const field of node.fields) if (field.value?.kind === 'computed') return false;
+  for (const embed of node.embeds) if (!readsTablesOnly(embed.node)) return false;
+  return true;
+}
+
+interface Built {
+  statement: Statement;
+  text: string;
+  /** The statement whose plan estimates the total (count=planned/estimated). */
+  countText: string | null;
+  countParams: string[];
+}
+
+/** null: nothing to run (an empty insert or update), answered as an empty result. */
+function buildStatement(action: ActionPlan, raw: string, session: RequestSession): Built | null {
   const statement = new Statement();
-  const { format, count } = context;
-  switch (plan.kind) {
-    case 'read':
-      return runOne(tx, statement, readSql(statement, plan.tree, qualified(plan.relation.name), format, count));
-    case 'insert':
-    case 'update':
-    case 'delete': {
-      // Nothing to insert, or a PATCH with an empty object: nothing happens (as in PostgREST).
-      if ((plan.kind === 'insert' && plan.groups.length === 0) || (plan.kind === 'update' && plan.columns.length === 0)) {
-        return { body: format.single ? null : '[]', pageTotal: 0, total: count ? 0 : null };
-      }
-      if (plan.returning === null) {
-        let affected = 0;
-        const statements = plan.kind === 'insert' ? plan.groups.map((group) => ({ group })) : [{ group: null }];
-        for (const { group } of statements) {
-          const own = new Statement();
-          const text = plan.kind === 'insert' && group ? insertSql(own, plan, group, false) : plan.kind === 'update' ? updateSql(own, plan, false) : deleteSql(own, plan as DeletePlan, false);
-          const result = await tx.unsafe(text, own.params);
-          affected += result.count;
-        }
-        return { body: null, pageTotal: affected, total: count ? affected : null };
-      }
-      let ctes: string;
-      if (plan.kind === 'insert') {
-        const parts = plan.groups.map((group, index) => `"_pgrst_g${index}" as (${insertSql(statement, plan, group, true)})`);
-        const union = plan.groups.map((_, index) => `select * from "_pgrst_g${index}"`).join(' union all ');
-        ctes = `with ${parts.join(', ')}, "pgrst_source" as (${union})`;
-      } else if (plan.kind === 'update') {
-        ctes = `with "pgrst_source" as (${updateSql(statement, plan, true)})`;
-      } else {
-        ctes = `with "pgrst_source" as (${deleteSql(statement, plan, true)})`;
-      }
-      const result = await runOne(tx, statement, `${ctes} ${readSql(statement, plan.returning, '"pgrst_source"', format, count)}`);
-      return { ...result, total: count ? result.pageTotal : null };
+  const { plan } = action;
+  const head = session.method === 'HEAD';
+  const ctes: string[] = [];
+  let root: ReadNode | null;
+  let exactCount: string | null = null;
+  let countBase: ReadNode | null = null;
+  if (plan.kind === 'read') {
+    root = plan.root;
+    countBase = root;
+  } else if (plan.kind === 'call') {
+    ctes.push(callCte(statement, plan));
+    root = plan.root;
+    countBase = root;
+  } else {
+    const mutation = mutationCtes(statement, plan, raw);
+    if (mutation === null) return null;
+    ctes.push(...mutation);
+    root = plan.root;
+  }
+  const count = action.count;
+  if (countBase !== null && (count === 'exact' || count === 'estimated') && action.output.media.kind !== 'plan') {
+    const limit = count === 'estimated' && session.maxRows !== null ? ` LIMIT ${session.maxRows + 1}` : '';
+    ctes.push(`"pgrst_source_count" AS (${countSql(statement, countBase)}${limit})`);
+    exactCount = `(SELECT pg_catalog.count(*) FROM "pgrst_source_count")`;
+  }
+  // The rows of the response: a CTE only when CSV reads them twice (header and lines), else a subquery, which
+  // plans a little faster.
+  const rows = root ? nodeSql(statement, root) : 'SELECT 1 FROM "pgrst_source"';
+  const csv = (action.output.media.kind === 'plan' ? action.output.media.for : action.output.media).kind === 'csv';
+  if (csv) ctes.push(`"pgrst_result" AS (${rows})`);
+  // Columns only some plans need (absent ones read as undefined → null).
+  const extra: string[] = [];
+  if (plan.kind === 'insert' && plan.onConflict?.merge) extra.push(`nullif(current_setting('pgrst.inserted', true), '')::int AS inserted`);
+  if (plan.kind === 'insert' && action.preferences.return === 'headers-only' && plan.returning !== 'none') {
+    extra.push(`(SELECT row_to_json("pgrst_source") FROM "pgrst_source" LIMIT 1)::text AS first_row`);
+  }
+  const text =
+    `${ctes.length > 0 ? `WITH ${ctes.join(', ')} ` : ''}SELECT ${exactCount ?? 'NULL::int8'} AS total, pg_catalog.count(*) AS page_total, ` +
+    `${bodySql(action, root, head)} AS body, ${extra.map((column) => `${column}, `).join('')}` +
+    `${mayShapeResponse(action) ? RESPONSE_SETTINGS : 'NULL::text AS response_headers, NULL::text AS response_status'} ` +
+    `FROM ${csv ? '"pgrst_result"' : `(${rows})`} AS _postgrest_t`;
+
+  let countText: string | null = null;
+  const countStatement = new Statement();
+  if (countBase !== null && (count === 'planned' || count === 'estimated')) {
+    const callPrefix = plan.kind === 'call' ? `WITH ${callCte(countStatement, plan)} ` : '';
+    countText = `EXPLAIN (FORMAT JSON) ${callPrefix}${countSql(countStatement, countBase)}`;
+  }
+  return { statement, text, countText, countParams: countStatement.params };
+}
+
+/** A void function's statement: the call, then nothing but its row count. */
+function voidStatement(action: ActionPlan): Built {
+  const statement = new Statement();
+  if (action.plan.kind !== 'call') throw new Error('not a call');
+  const text =
+    `WITH ${callCte(statement, action.plan)} SELECT NULL::int8 AS total, pg_catalog.count(*) AS page_total, NULL::text AS body, ` +
+    `${RESPONSE_SETTINGS} FROM "pgrst_source"`;
+  return { statement, text, countText: null, countParams: [] };
+}
+
+/** The plan's statement (or its EXPLAIN), then the estimated count when asked. */
+async function runStatement(tx: postgres.TransactionSql, built: Built | null, action: ActionPlan, session: RequestSession): Promise<QueryResult> {
+  const { plan } = action;
+  const media = action.output.media;
+  if (built === null) return { ...EMPTY, body: action.output.single ? null : '[]', total: action.count === 'exact' ? 0 : null };
+  if (media.kind === 'plan') return runExplain(tx, built, media);
+  const [row] = await tx.unsafe<ResultRow[]>(built.text, built.statement.params);
+  const result: QueryResult = {
+    body: row.body,
+    pageTotal: Number(row.page_total),
+    total: toNumber(row.total),
+    inserted: row.inserted ?? null,
+    firstRow: row.first_row ?? null,
+    responseHeaders: row.response_headers,
+    responseStatus: row.response_status,
+  };
+  if (built.countText !== null) {
+    const exceeded = action.count === 'planned' || (session.maxRows !== null && (result.total ?? 0) > session.maxRows);
+    if (exceeded) {
+      const [explained] = await tx.unsafe<{ 'QUERY PLAN': unknown }[]>(built.countText, built.countParams);
+      const planned = planRows(explained?.['QUERY PLAN']);
+      result.total = action.count === 'planned' ? planned : Math.max(result.total ?? 0, planned ?? 0);
     }
-    case 'call': {
-      const { from, call } = callSql(statement, plan);
-      if (plan.fn.returns === 'void') {
-        await tx.unsafe(`select ${call}${from}`, statement.params);
-        return { body: null, pageTotal: 1, total: null };
-      }
-      if (plan.tree === null) {
-        return runOne(tx, statement, `select to_json(${call})::text as body, 1::int8 as page_total, null::int8 as total${from}`);
-      }
-      const rows =
-        plan.fn.returns === 'composite'
-          ? `select "_pgrst_fn".*${from ? `${from}, ` : ' from '}${call} as "_pgrst_fn"`
-          : `select "_pgrst_fn" as ${ident(plan.fn.name)}${from ? `${from}, ` : ' from '}${call} as "_pgrst_fn"`;
-      const cte = `with "pgrst_source" as materialized (${rows})`;
-      return runOne(tx, statement, `${cte} ${readSql(statement, plan.tree, '"pgrst_source"', format, count)}`);
-    }
+  }
+  if (plan.kind !== 'read' && plan.kind !== 'call' && action.count !== null && action.count !== 'planned') result.total = result.pageTotal;
+  return result;
+}
+
+/** Thrown inside the transaction to end it with ROLLBACK while still answering with the result. */
+class RollbackWith extends Error {
+  constructor(readonly result: QueryResult) {
+    super('rollback');
   }
 }
 
-/**
- * One transaction per request, as PostgREST runs it: access mode, role and request settings
- * (`request.jwt.claims`, `request.method`, `request.path`, `request.headers`, statement_timeout), the plan's
- * statement, commit. A `.single()` that does not get exactly one row rolls everything back.
- */
-export async function execute(sql: postgres.Sql, plan: Plan, context: RequestContext): Promise<QueryResult> {
-  const mode = context.readOnly ? 'read only' : 'read write';
-  const result = await sql.begin(`isolation level read committed ${mode}`, async (tx) => {
-    // Sent without waiting for its answer: the plan's statement follows in the same pipeline (one round trip
-    // less). Should the settings fail (a role that cannot be switched to), their error is the one reported.
-    const settings = tx.unsafe(
-      `select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('request.method', $3, true),
-              set_config('request.path', $4, true), set_config('request.headers', $5, true), set_config('statement_timeout', $6, true)`,
-      [
-        context.auth.role,
-        JSON.stringify(context.auth.claims),
-        context.method,
-        context.path,
-        JSON.stringify(context.headers),
-        String(context.timeoutMs),
-      ],
-    ).execute();
-    const outcome = runPlan(tx, plan, context);
-    const [settled, ran] = await Promise.allSettled([settings, outcome]);
-    if (settled.status === 'rejected') throw settled.reason;
-    if (ran.status === 'rejected') throw ran.reason;
-    const rowsAreChecked = plan.kind !== 'call' || (plan.tree !== null && plan.fn.returnsSet);
-    if (context.singular && rowsAreChecked && ran.value.pageTotal !== 1) throw singularityError(ran.value.pageTotal);
-    return ran.value;
-  });
-  return result as QueryResult;
+function setConfig(statement: Statement, name: string, value: string): string {
+  return `set_config('${name}', ${statement.param(value)}, true)`;
+}
+
+/** `a=1; b=2` → `{"a":"1","b":"2"}` (PostgREST's request.cookies). */
+function cookiesOf(header: string | undefined): string {
+  if (header === undefined) return '{}';
+  const pairs = header
+    .split(';')
+    .map((part) => part.trim())
+    .filter((part) => part.includes('='))
+    .map((part) => [part.slice(0, part.indexOf('=')), part.slice(part.indexOf('=') + 1)]);
+  return JSON.stringify(Object.fromEntries(pairs));
+}
+
+/** The fixed setting names are written into the text (they are constants); every value is a parameter. */
+function settingsStatement(session: RequestSession): { text: string; params: string[] } {
+  const statement = new Statement();
+  const calls = [setConfig(statement, 'search_path', session.searchPath.map(ident).join(', '))];
+  // Role settings first, so that `grant set on parameter … to authenticator` covers them (as in PostgREST);
+  // their names come from the catalog, so they are bound too.
+  for (const [name, value] of session.roleSettings) calls.push(`set_config(${statement.param(name)}, ${statement.param(value)}, true)`);
+  if (!session.roleSettings.some(([name]) => name === 'statement_timeout')) calls.push(setConfig(statement, 'statement_timeout', String(session.defaultTimeoutMs)));
+  calls.push(
+    setConfig(statement, 'role', session.role),
+    setConfig(statement, 'request.jwt.claims', JSON.stringify(session.claims)),
+    setConfig(statement, 'request.method', session.method),
+    setConfig(statement, 'request.path', session.path),
+    setConfig(statement, 'request.headers', JSON.stringify(session.headers)),
+    setConfig(statement, 'request.cookies', cookiesOf(session.headers.cookie)),
+  );
+  if (session.timezone !== null) calls.push(setConfig(statement, 'timezone', session.timezone));
+  return { text: `select ${calls.join(', ')}`, params: statement.params };
+}
+
+function planRows(explained: unknown): number | null {
+  const parsed: unknown = typeof explained === 'string' ? JSON.parse(explained) : explained;
+  const rows = (parsed as [{ Plan?: { 'Plan Rows'?: unknown } }] | null)?.[0]?.Plan?.['Plan Rows'];
+  return typeof rows === 'number' ? rows : null;
+}
+
+async function runExplain(tx: postgres.TransactionSql, built: Built, media: Extract<MediaType, { kind: 'plan' }>): Promise<QueryResult> {
+  const options = [`FORMAT ${media.format.toUpperCase()}`, ...media.options.map((option) => option.toUpperCase())].join(', ');
+  const rows = await tx.unsafe<{ 'QUERY PLAN': unknown }[]>(`EXPLAIN (${options}) ${built.text}`, built.statement.params);
+  // postgres.js parses the json column of FORMAT JSON; the text format is one row per line.
+  const body = media.format === 'json' ? JSON.stringify(rows[0]?.['QUERY PLAN'] ?? []) : rows.map((row) => String(row['QUERY PLAN'])).join('\n');
+  return { body, pageTotal: 0, total: null, inserted: null, firstRow: null, responseHeaders: null, responseStatus: null };
+}
+
+const EMPTY: QueryResult = { body: null, pageTotal: 0, total: null, inserted: null, firstRow: null, responseHeaders: null, responseStatus: null };
+
+export async function execute(sql: postgres.Sql, action: ActionPlan, raw: string, session: RequestSession, isolation: string): Promise<QueryResult> {
+  const { plan } = action;
+  const built = plan.kind === 'call' && plan.fn.returns === 'void' ? voidStatement(action) : buildStatement(action, raw, session);
+  const mode = session.readOnly ? 'read only' : 'read write';
+  try {
+    return (await sql.begin(`isolation level ${isolation} ${mode}`, async (tx) => {
+      const settings = settingsStatement(session);
+      // Sent without waiting for its answer: the plan's statement follows in the same pipeline (one round trip
+      // less). Should the settings fail (a role that cannot be switched to), their error is the one reported.
+      const applied = tx.unsafe(settings.text, settings.params).execute();
+      const media = action.output.media;
+      const [settled, ran] = await Promise.allSettled([applied, runStatement(tx, built, action, session)]);
+      if (settled.status === 'rejected') throw settled.reason;
+      if (ran.status === 'rejected') throw ran.reason;
+      const result = ran.value;
+      if (media.kind !== 'plan') checkResult(action, result, session);
+      if (session.rollback) {
+        await tx.unsafe('SET CONSTRAINTS ALL IMMEDIATE');
+        throw new RollbackWith(result);
+      }
+      return result;
+    })) as QueryResult;
+  } catch (error) {
+    if (error instanceof RollbackWith) return error.result;
+    throw error;
+  }
+}
+
+/** PostgREST's post-query checks; each failure rolls the transaction back. */
+function checkResult(action: ActionPlan, result: QueryResult, session: RequestSession): void {
+  const { plan, output } = action;
+  const rowsAreChecked = plan.kind !== 'call' || (plan.root !== null && plan.fn.returnsSet);
+  if (output.media.kind === 'object' && rowsAreChecked && result.pageTotal !== 1) throw singularityError(result.pageTotal);
+  if (plan.kind === 'insert' && plan.put && result.pageTotal !== 1) throw putMatchingPk();
+  if (session.maxAffected !== null && plan.kind !== 'read' && plan.kind !== 'insert' && result.pageTotal > session.maxAffected) {
+    throw maxAffectedViolation(result.pageTotal);
+  }
 }

@@ -1,105 +1,165 @@
 /**
- * Stage 4: the HTTP response for a plan's result: status (200/201/204/206), Content-Range, Preference-Applied,
- * Content-Location/Location and the body in the negotiated media type.
+ * Stage 4 (PostgREST's Response): status, Content-Range, Content-Location, Location, Preference-Applied,
+ * Content-Type/Content-Profile and the body for a plan's result, then the status and headers the SQL set
+ * (`response.status`, `response.headers`).
  */
 import type { HttpResponse } from '../http/types.ts';
-import type { ApiRequest } from './api-request.ts';
-import { invalidRange } from './errors.ts';
-import type { Plan } from './plan.ts';
+import { canonicalQuery, type ApiRequest } from './api-request.ts';
+import { errorResponse, gucHeadersError, gucStatusError, headerField, invalidRange } from './errors.ts';
+import { contentTypeOf } from './media-type.ts';
+import type { ActionPlan } from './plan-types.ts';
+import { preferenceApplied, type Preferences } from './preferences.ts';
 import type { QueryResult } from './query.ts';
 
-const JSON_TYPE = 'application/json; charset=utf-8';
-const OBJECT_TYPE = 'application/vnd.pgrst.object+json; charset=utf-8';
-const CSV_TYPE = 'text/csv; charset=utf-8';
+type Headers = Record<string, string>;
 
-function csvCell(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  const text = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-/** A JSON array of objects as CSV with a header line (keys of the first row). */
-function toCsv(json: string): string {
-  const parsed: unknown = JSON.parse(json);
-  const rows = (Array.isArray(parsed) ? parsed : [parsed]).filter(
-    (row): row is Record<string, unknown> => row !== null && typeof row === 'object' && !Array.isArray(row),
-  );
-  if (rows.length === 0) return '';
-  const keys = Object.keys(rows[0]);
-  return [keys.map(csvCell).join(','), ...rows.map((row) => keys.map((key) => csvCell(row[key])).join(','))].join('\n');
-}
-
-function contentRange(offset: number, rows: number, total: number | null): string {
-  const range = rows > 0 ? `${offset}-${offset + rows - 1}` : '*';
+/** PostgREST's contentRangeH: `lower-upper/total`, `*` when the page is empty or the total is 0 or unknown. */
+function contentRange(lower: number, upper: number, total: number | null): string {
+  const range = total !== 0 && lower <= upper ? `${lower}-${upper}` : '*';
   return `${range}/${total ?? '*'}`;
 }
 
-function preferenceApplied(request: ApiRequest, plan: Plan): string | null {
-  const applied: string[] = [];
-  const { preferences } = request;
-  if (preferences.return && plan.kind !== 'read' && plan.kind !== 'call') applied.push(`return=${preferences.return}`);
-  if (preferences.count) applied.push(`count=${preferences.count}`);
-  if (preferences.resolution && plan.kind === 'insert') applied.push(`resolution=${preferences.resolution}`);
-  if (preferences.missing && plan.kind === 'insert') applied.push(`missing=${preferences.missing}`);
-  return applied.length > 0 ? applied.join(', ') : null;
-}
-
-function bodyResponse(request: ApiRequest, status: number, body: string | null, headers: Record<string, string>): HttpResponse {
-  if (body === null || request.method === 'HEAD') {
-    const contentType = request.media.kind === 'csv' ? CSV_TYPE : request.media.kind === 'object' ? OBJECT_TYPE : JSON_TYPE;
-    return { status, headers: { 'content-type': contentType, ...headers } };
+/** Status and Content-Range of a page of rows (reads and function calls). */
+function pageStatus(offset: number, rows: number, total: number | null): { status: number; range: string } {
+  const upper = offset + rows - 1;
+  let status = 200;
+  if (total !== null) {
+    if (offset > total) status = 416;
+    else if (1 + upper - offset < total) status = 206;
   }
-  if (request.media.kind === 'csv') return { status, headers: { 'content-type': CSV_TYPE, ...headers }, body: toCsv(body) };
-  return { status, headers: { 'content-type': request.media.kind === 'object' ? OBJECT_TYPE : JSON_TYPE, ...headers }, body };
+  return { status, range: contentRange(offset, upper, total) };
 }
 
-/** `Location: /books?id=eq.1` for an insert with `return=headers-only`. */
-function location(request: ApiRequest, plan: Plan, body: string | null): string | null {
-  if (plan.kind !== 'insert' || body === null) return null;
-  const parsed: unknown = JSON.parse(body);
-  const row = Array.isArray(parsed) ? parsed[0] : parsed;
-  if (row === null || typeof row !== 'object') return null;
-  const query = plan.relation.primaryKey
-    .map((key) => `${encodeURIComponent(key)}=eq.${encodeURIComponent(String((row as Record<string, unknown>)[key]))}`)
+function typeHeaders(request: ApiRequest, action: ActionPlan): Headers {
+  const headers: Headers = { 'content-type': contentTypeOf(action.output.media) };
+  if (request.negotiatedByProfile) headers['content-profile'] = request.schema;
+  return headers;
+}
+
+const RFC3986 = /[!'()*]/g;
+const encodeQueryPart = (text: string) => encodeURIComponent(text).replace(RFC3986, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+');
+
+/** `Location: /books?id=eq.1` from the first inserted row's primary key. */
+function location(table: string, firstRow: string | null): string | null {
+  if (firstRow === null) return null;
+  const row = JSON.parse(firstRow) as Record<string, unknown>;
+  const query = Object.entries(row)
+    .map(([key, value]) => `${encodeQueryPart(key)}=${encodeQueryPart(value === null ? 'is.null' : `eq.${typeof value === 'string' ? value : JSON.stringify(value)}`)}`)
     .join('&');
-  return `/${encodeURIComponent(plan.relation.name)}${query ? `?${query}` : ''}`;
+  return `/${table}${query ? `?${query}` : ''}`;
 }
 
-export function respond(request: ApiRequest, plan: Plan, result: QueryResult): HttpResponse {
-  const headers: Record<string, string> = {};
-  const applied = preferenceApplied(request, plan);
-  if (applied) headers['preference-applied'] = applied;
+/** What each kind of response reports in Preference-Applied (PostgREST's Response.hs). */
+const KEPT = {
+  read: new Set<keyof Preferences>(['count', 'tx', 'handling', 'timezone']),
+  call: new Set<keyof Preferences>(['count', 'tx', 'handling', 'timezone', 'maxAffected']),
+  put: new Set<keyof Preferences>(['return', 'count', 'tx', 'handling', 'timezone']),
+  insert: new Set<keyof Preferences>(['resolution', 'missing', 'return', 'count', 'tx', 'handling', 'timezone']),
+  insertWithoutKey: new Set<keyof Preferences>(['missing', 'return', 'count', 'tx', 'handling', 'timezone']),
+  update: new Set<keyof Preferences>(['return', 'count', 'tx', 'missing', 'handling', 'timezone', 'maxAffected']),
+  delete: new Set<keyof Preferences>(['return', 'count', 'tx', 'handling', 'timezone', 'maxAffected']),
+};
 
-  if (plan.kind === 'read' || (plan.kind === 'call' && plan.tree !== null)) {
-    const tree = plan.kind === 'read' ? plan.tree : plan.tree;
-    const offset = tree?.offset ?? 0;
-    const { total, pageTotal } = result;
-    if (total !== null && offset > total) {
-      throw invalidRange(`An offset of ${offset} was requested, but there are only ${total} rows.`);
+function setApplied(headers: Headers, preferences: Preferences, kept: ReadonlySet<keyof Preferences>): void {
+  const value = preferenceApplied(preferences, kept);
+  if (value) headers['preference-applied'] = value;
+}
+
+/** `response.status` and `response.headers` set by the request's SQL override what PostgREST would send. */
+function overrides(result: QueryResult, status: number, headers: Headers): { status: number; headers: Headers } {
+  let finalStatus = status;
+  if (result.responseStatus !== null) {
+    const parsed = Number(result.responseStatus);
+    if (!/^\d+$/.test(result.responseStatus.trim()) || parsed < 100 || parsed > 599) throw gucStatusError();
+    finalStatus = parsed;
+  }
+  if (result.responseHeaders === null) return { status: finalStatus, headers };
+  let list: unknown;
+  try {
+    list = JSON.parse(result.responseHeaders);
+  } catch {
+    throw gucHeadersError();
+  }
+  if (!Array.isArray(list)) throw gucHeadersError();
+  const pairs: [string, string][] = [];
+  for (const item of list) {
+    const entries = item !== null && typeof item === 'object' && !Array.isArray(item) ? Object.entries(item as Record<string, unknown>) : [];
+    if (entries.length !== 1 || typeof entries[0][1] !== 'string') throw gucHeadersError();
+    const [name, value] = entries[0] as [string, string];
+    const header = headerField(name, value);
+    if (header) pairs.push(header);
+  }
+  return { status: finalStatus, headers: { ...headers, ...Object.fromEntries(pairs) } };
+}
+
+function withBody(status: number, headers: Headers, body: string | null): HttpResponse {
+  return body === null ? { status, headers } : { status, headers, body };
+}
+
+export function respond(request: ApiRequest, action: ActionPlan, result: QueryResult): HttpResponse {
+  const { plan, preferences } = action;
+  const head = request.method === 'HEAD';
+  if (action.output.media.kind === 'plan') return { status: 200, headers: typeHeaders(request, action), body: result.body ?? '' };
+
+  let status: number;
+  let headers: Headers = {};
+  let body: string | null = null;
+
+  if (plan.kind === 'read' || plan.kind === 'call') {
+    const offset = plan.kind === 'read' ? plan.root.offset : (plan.root?.offset ?? 0);
+    const page = pageStatus(offset, result.pageTotal, result.total);
+    headers['content-range'] = page.range;
+    if (plan.kind === 'read') {
+      const query = canonicalQuery(request.params);
+      headers['content-location'] = `/${plan.relation.name}${query ? `?${query}` : ''}`;
+      setApplied(headers, preferences, KEPT.read);
+    } else {
+      setApplied(headers, preferences, KEPT.call);
     }
-    headers['content-range'] = contentRange(offset, pageTotal, total);
-    if (plan.kind === 'read') headers['content-location'] = `${request.path}${request.query ? `?${request.query}` : ''}`;
-    const status = total !== null && pageTotal < total ? 206 : 200;
-    return bodyResponse(request, status, result.body ?? (request.media.kind === 'object' ? 'null' : '[]'), headers);
-  }
-
-  if (plan.kind === 'call') {
-    if (plan.fn.returns === 'void') return { status: 204, headers };
-    return bodyResponse(request, 200, result.body ?? 'null', headers);
-  }
-
-  const returned = request.preferences.return;
-  if (plan.kind === 'insert') {
-    headers['content-range'] = contentRange(0, 0, result.total);
-    if (returned === 'headers-only') {
-      const target = location(request, plan, result.body);
-      if (target) headers.location = target;
-      return { status: 201, headers };
+    if (plan.kind === 'call' && plan.fn.returns === 'void') {
+      status = 204;
+    } else {
+      status = page.status;
+      headers = { ...headers, ...typeHeaders(request, action) };
+      if (status === 416) {
+        const error = invalidRange(`An offset of ${offset} was requested, but there are only ${result.total ?? 0} rows.`);
+        body = errorResponse(error).body as string;
+      } else if (!head) body = result.body ?? (action.output.single ? 'null' : '[]');
     }
-    if (returned === 'representation') return bodyResponse(request, 201, result.body, headers);
-    return { status: 201, headers };
+  } else if (plan.kind === 'insert' && plan.put) {
+    setApplied(headers, preferences, KEPT.put);
+    if (preferences.return === 'representation') {
+      status = (result.inserted ?? 0) > 0 ? 201 : 200;
+      headers = { ...typeHeaders(request, action), ...headers };
+      body = result.body;
+    } else status = 204;
+  } else if (plan.kind === 'insert') {
+    const resolutionApplies = plan.relation.primaryKey.length > 0 || request.onConflict !== null;
+    setApplied(headers, preferences, resolutionApplies ? KEPT.insert : KEPT.insertWithoutKey);
+    const target = preferences.return === 'headers-only' ? location(plan.relation.name, result.firstRow) : null;
+    if (target) headers.location = target;
+    headers['content-range'] = contentRange(1, 0, action.count === 'exact' || action.count === 'estimated' ? result.pageTotal : null);
+    status = result.inserted !== null && result.inserted <= 0 && preferences.resolution === 'merge-duplicates' ? 200 : 201;
+    if (preferences.return === 'representation') {
+      headers = { ...headers, ...typeHeaders(request, action) };
+      body = result.body ?? '[]';
+    }
+  } else {
+    const counted = action.count === 'exact' || action.count === 'estimated' ? result.pageTotal : null;
+    if (plan.kind === 'update') {
+      headers['content-range'] = contentRange(0, result.pageTotal - 1, counted);
+      setApplied(headers, preferences, KEPT.update);
+    } else {
+      headers['content-range'] = contentRange(1, 0, counted);
+      setApplied(headers, preferences, KEPT.delete);
+    }
+    if (preferences.return === 'representation') {
+      status = 200;
+      headers = { ...headers, ...typeHeaders(request, action) };
+      body = result.body ?? (action.output.single ? 'null' : '[]');
+    } else status = 204;
   }
-  headers['content-range'] = contentRange(0, result.pageTotal, result.total);
-  if (returned === 'representation') return bodyResponse(request, 200, result.body, headers);
-  return { status: 204, headers };
+
+  const final = overrides(result, status, headers);
+  return withBody(final.status, final.headers, head ? null : body);
 }
