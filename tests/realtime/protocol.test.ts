@@ -65,13 +65,15 @@ function raw(query: string): Promise<{ ws: WebSocket; frames: unknown[] } | { st
 }
 
 describe('handshake', () => {
-  it('refuses a missing, forged or expired apikey with hosted Realtime’s HTTP errors', async () => {
-    expect(await raw('vsn=2.0.0')).toEqual({ status: 401, body: JSON.stringify({ error: 'API key is missing' }) });
+  it('refuses a missing, forged or expired apikey at the gateway, as hosted Supabase’s gateway does', async () => {
+    const missing = { message: 'No API key found in request', hint: 'No `apikey` request header or url param was found.' };
+    const invalid = { message: 'Invalid API key', hint: 'Double check your Supabase `anon` or `service_role` API key.' };
+    expect(await raw('vsn=2.0.0')).toEqual({ status: 401, body: JSON.stringify(missing) });
     const forged = await sign({ role: 'anon', exp: now() + 60 }, 'x'.repeat(40));
-    expect(await raw(`apikey=${forged}&vsn=2.0.0`)).toEqual({ status: 401, body: JSON.stringify({ error: 'Failed to validate JWT signature' }) });
+    expect(await raw(`apikey=${forged}&vsn=2.0.0`)).toEqual({ status: 401, body: JSON.stringify(invalid) });
     const expired = await sign({ role: 'anon', exp: now() - 30 });
-    expect(await raw(`apikey=${expired}&vsn=2.0.0`)).toMatchObject({ status: 401, body: expect.stringContaining('Token has expired') });
-    expect(await raw(`apikey=not-a-jwt&vsn=2.0.0`)).toEqual({ status: 401, body: JSON.stringify({ error: 'The token provided is not a valid JWT' }) });
+    expect(await raw(`apikey=${expired}&vsn=2.0.0`)).toEqual({ status: 401, body: JSON.stringify(invalid) });
+    expect(await raw(`apikey=not-a-jwt&vsn=2.0.0`)).toEqual({ status: 401, body: JSON.stringify(invalid) });
     expect(await raw(`apikey=${api.anonKey}&vsn=9.0.0`)).toMatchObject({ status: 403 });
   });
 
