@@ -7,12 +7,13 @@
  * "ready" once healthy.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT, SUPABASE_LOCAL_JWT_SECRET, type StackConfig } from '../local-stack/config.ts';
 import { apiKeys, type ApiKeys } from '../local-stack/keys.ts';
 import { freePort } from '../local-stack/processes.ts';
+import { copyProject, type ConfigOverrides } from '../local-stack/project-copy.ts';
 import { makeDataDir } from '../local-stack/scratch-cluster.ts';
 import { startStack } from '../local-stack/stack.ts';
 
@@ -20,6 +21,8 @@ const execFileAsync = promisify(execFile);
 
 export interface BenchStack extends ApiKeys {
   url: string;
+  /** Superuser connection string of the stack's database, for fixtures. */
+  dbUrl: string;
   pid: number;
   /** Resident set size of the stack process, in bytes. */
   rss(): Promise<number>;
@@ -47,25 +50,6 @@ export function sampleRss(stack: BenchStack, intervalMs = 50): { stop(): Promise
 
 export const megabytes = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 
-/** `[storage] file_size_limit = "10GiB"` style overrides: section → key → TOML value text. */
-export type ConfigOverrides = Record<string, Record<string, string>>;
-
-function projectWith(overrides: ConfigOverrides, folder: string): string {
-  const supabase = path.join(folder, 'supabase');
-  mkdirSync(supabase, { recursive: true });
-  let config = readFileSync(path.join(REPO_ROOT, 'supabase', 'config.toml'), 'utf8');
-  for (const [section, values] of Object.entries(overrides)) {
-    for (const [key, value] of Object.entries(values)) {
-      const pattern = new RegExp(`(\\[${section.replace('.', '\\.')}\\][^\\[]*?)^${key}\\s*=.*$`, 'm');
-      config = pattern.test(config) ? config.replace(pattern, `$1${key} = ${value}`) : config.replace(`[${section}]`, `[${section}]\n${key} = ${value}`);
-    }
-  }
-  writeFileSync(path.join(supabase, 'config.toml'), config);
-  symlinkSync(path.join(REPO_ROOT, 'supabase', 'migrations'), path.join(supabase, 'migrations'));
-  symlinkSync(path.join(REPO_ROOT, 'supabase', 'seed.sql'), path.join(supabase, 'seed.sql'));
-  return folder;
-}
-
 export async function startBenchStack(overrides: ConfigOverrides = {}): Promise<BenchStack> {
   const dataDir = makeDataDir('bench-stack');
   const config: StackConfig = {
@@ -74,7 +58,7 @@ export async function startBenchStack(overrides: ConfigOverrides = {}): Promise<
     dbPort: await freePort(),
     mailPort: await freePort(),
     jwtSecret: SUPABASE_LOCAL_JWT_SECRET,
-    projectDir: projectWith(overrides, path.join(dataDir, 'project')),
+    projectDir: copyProject(REPO_ROOT, path.join(dataDir, 'project'), overrides),
     host: '127.0.0.1',
   };
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, 'child', JSON.stringify(config)], {
@@ -93,6 +77,7 @@ export async function startBenchStack(overrides: ConfigOverrides = {}): Promise<
   const pid = child.pid!;
   return {
     url: `http://${config.host}:${config.apiPort}`,
+    dbUrl: `postgresql://postgres:postgres@${config.host}:${config.dbPort}/postgres`,
     pid,
     ...(await apiKeys(config.jwtSecret)),
     rss: async () => {

@@ -30,7 +30,7 @@ function body(size: number, hash: ReturnType<typeof createHash>): ReadableStream
 }
 
 async function main() {
-  const stack = await startBenchStack({ storage: { file_size_limit: '"2GiB"' } });
+  const stack = await startBenchStack({ storage: { file_size_limit: '2GiB' } });
   try {
     const auth = { apikey: stack.serviceRoleKey, authorization: `Bearer ${stack.serviceRoleKey}` };
     const created = await fetch(`${stack.url}/storage/v1/bucket`, {

@@ -8,10 +8,10 @@
  * server). The repository's config.toml keeps the CLI's defaults for `npm run dev`.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { parse, stringify } from 'smol-toml';
 import { REPO_ROOT, SUPABASE_LOCAL_JWT_SECRET } from '../../local-stack/config.ts';
+import { copyProject } from '../../local-stack/project-copy.ts';
 import { makeDataDir } from '../../local-stack/scratch-cluster.ts';
 import { startStack } from '../../local-stack/stack.ts';
 import { BROWSER_TEST_PORTS } from './ports.ts';
@@ -25,24 +25,6 @@ export interface BrowserTestStack {
   shutdown(code: number): Promise<never>;
 }
 
-type Table = Record<string, unknown>;
-const table = (parent: Table, key: string): Table => (parent[key] ??= {}) as Table;
-
-/** A copy of the project's `supabase/` folder with the browser tests' Auth switches. */
-function browserTestProject(dataDir: string): string {
-  const projectDir = path.join(dataDir, 'project');
-  cpSync(path.join(REPO_ROOT, 'supabase'), path.join(projectDir, 'supabase'), { recursive: true });
-  const configFile = path.join(projectDir, 'supabase', 'config.toml');
-  const config = parse(readFileSync(configFile, 'utf8')) as Table;
-  const auth = table(config, 'auth');
-  table(auth, 'email').enable_confirmations = true;
-  Object.assign(table(table(auth, 'mfa'), 'totp'), { enroll_enabled: true, verify_enabled: true });
-  Object.assign(table(auth, 'rate_limit'), { token_refresh: 100_000, sign_in_sign_ups: 100_000, token_verifications: 100_000 });
-  Object.assign(table(config, 'local_smtp'), { enabled: true, port: BROWSER_TEST_PORTS.mail });
-  writeFileSync(configFile, stringify(config));
-  return projectDir;
-}
-
 export async function startBrowserTestStack(prefix: string): Promise<BrowserTestStack> {
   const dataDir = makeDataDir(prefix);
   const stack = await startStack(
@@ -52,7 +34,14 @@ export async function startBrowserTestStack(prefix: string): Promise<BrowserTest
       dbPort: BROWSER_TEST_PORTS.db,
       mailPort: BROWSER_TEST_PORTS.mail,
       jwtSecret: SUPABASE_LOCAL_JWT_SECRET,
-      projectDir: browserTestProject(dataDir),
+      projectDir: copyProject(REPO_ROOT, path.join(dataDir, 'project'), {
+        auth: {
+          email: { enable_confirmations: true },
+          mfa: { totp: { enroll_enabled: true, verify_enabled: true } },
+          rate_limit: { token_refresh: 100_000, sign_in_sign_ups: 100_000, token_verifications: 100_000 },
+        },
+        local_smtp: { enabled: true, port: BROWSER_TEST_PORTS.mail },
+      }),
       host: '127.0.0.1',
     },
     { ephemeral: true },
