@@ -59,6 +59,8 @@ export async function resizeMask(mask: Mask, width: number, height: number): Pro
     raw: { width: mask.width, height: mask.height, channels: 1 },
   })
     .resize(width, height, { kernel: 'linear', fit: 'fill' })
+    // A one-band image would come out as three (sRGB) bands otherwise.
+    .extractChannel(0)
     .raw()
     .toBuffer();
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width, height };
@@ -71,6 +73,7 @@ export async function blurMask(mask: Mask, sigma: number): Promise<Mask> {
     raw: { width: mask.width, height: mask.height, channels: 1 },
   })
     .blur(Math.min(sigma, 1000))
+    .extractChannel(0)
     .raw()
     .toBuffer();
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: mask.width, height: mask.height };
