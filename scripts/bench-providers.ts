@@ -47,7 +47,7 @@ async function child(mode: ImageMode, file: string): Promise<void> {
   if (!parsed.ok) throw new Error(parsed.error);
   const rssBefore = process.memoryUsage().rss;
   const runsMs: number[] = [];
-  let last = { mimeType: '', width: 0, height: 0, bytes: Buffer.alloc(0) };
+  let last: { mimeType: string; width: number; height: number; bytes: Buffer } = { mimeType: '', width: 0, height: 0, bytes: Buffer.alloc(0) };
   for (let run = 0; run < RUNS; run += 1) {
     const start = performance.now();
     last = await provider.run({ bytes, info, name: 'bench.jpg', signedUrl: async () => '' }, parsed.value, {

@@ -148,7 +148,7 @@ describe('provider_job_id belongs to the job system', () => {
     expect(stale.held).toBe(false);
     const [ok] = await db.sql`select job_queue.set_provider_job_id('w-id', ${held.id}, ${held.lease_token}, 'pred-1') as held`;
     expect(ok.held).toBe(true);
-    const inputs = await db.sql`select provider_job_id, asset_id, bucket, name from job_queue.job_inputs('w-id', ${db.sql.json([held])})`;
+    const inputs = await db.sql`select provider_job_id, asset_id, bucket, name from job_queue.job_inputs('w-id', ${db.sql.json([{ id: held.id, lease_token: held.lease_token }])})`;
     expect(inputs).toEqual([{ provider_job_id: 'pred-1', asset_id: photo, bucket: 'product-images', name: 'mug.png' }]);
     expect(await db.sql`select 1 from job_queue.job_inputs('w-id', ${db.sql.json([{ id: held.id, lease_token: '-1' }])})`).toHaveLength(0);
     await db.sql`select job_queue.fail_jobs('w-id', ${db.sql.json([{ ...held, error: 'done', retryable: false }])}, 1, 1)`;
