@@ -1,22 +1,8 @@
-import { createClient } from '@supabase/supabase-js';
 import { expect, test } from '@playwright/test';
 import sharp from 'sharp';
 import { SUPABASE_LOCAL_JWT_SECRET } from '../../local-stack/config.ts';
 import { apiKeys } from '../../local-stack/keys.ts';
-import WebSocket from 'ws';
-import { collectPageErrors, createJob, createProject, jobCard, PASSWORD, pngFile, signUp, uploadPhoto } from './helpers';
-import { BROWSER_TEST_PORTS } from './ports';
-
-const API_URL = `http://127.0.0.1:${BROWSER_TEST_PORTS.api}`;
-
-/** A supabase-js client signed in as a user the browser created (to look at what the page stored). */
-async function signedInClient(email: string) {
-  const { anonKey } = await apiKeys(SUPABASE_LOCAL_JWT_SECRET);
-  const client = createClient(API_URL, anonKey, { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket } });
-  const { error } = await client.auth.signInWithPassword({ email, password: PASSWORD });
-  expect(error).toBeNull();
-  return client;
-}
+import { API_URL, collectPageErrors, createJob, createProject, jobCard, pngFile, signedInClient, signUp, uploadPhoto } from './helpers';
 
 test('a fresh user uploads a real PNG, sees its thumbnail and queues a job on it; another user cannot read it', async ({ page, browser }) => {
   const errors = collectPageErrors(page);
