@@ -27,7 +27,7 @@ test('the seeded demo user sees a populated dashboard', async ({ page }) => {
     await expect(card.getByRole('img', { name: /^Thumbnail of the input of / })).toBeVisible();
   }
   await expect(jobCard(page, 'lifestyle').first()).toBeVisible();
-  await expect(page.getByRole('list', { name: 'Assets of the selected project' })).toContainText('Red mug, studio shot (studio-white).jpg');
+  await expect(page.getByRole('list', { name: 'Assets of the selected project' })).toContainText('Red mug, studio shot - studio-white.jpg');
 
   const projects = page.getByLabel('Selected project', { exact: true });
   await expect(projects.locator('option')).toHaveText(['Ceramic mug catalogue', 'Spring sneaker launch']);

@@ -49,13 +49,13 @@ test('upload a photo, queue a local job, and watch its output image appear; anot
   const after = card.getByRole('img', { name: 'Thumbnail of the output of studio-white' });
   await expect(after).toBeVisible({ timeout: 15_000 });
   await expect.poll(() => loaded(after)).toBe(160);
-  await expect(page.getByRole('list', { name: 'Assets of the selected project' })).toContainText('teal-mug (studio-white).png');
+  await expect(page.getByRole('list', { name: 'Assets of the selected project' })).toContainText('teal-mug - studio-white.png');
   expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
 
   // Full size, and a download under the asset's name.
   await card.getByRole('button', { name: 'Open the output of studio-white full size' }).click();
   const viewer = page.getByRole('dialog', { name: 'Output of studio-white' });
-  const full = viewer.getByRole('img', { name: /^Output of studio-white: teal-mug \(studio-white\)\.png$/ });
+  const full = viewer.getByRole('img', { name: /^Output of studio-white: teal-mug - studio-white\.png$/ });
   await expect(full).toBeVisible();
   const owner = await signedInClient(email);
   const { data: outputs } = await owner.from('assets').select('storage_path, width, height').eq('kind', 'output');
@@ -64,7 +64,7 @@ test('upload a photo, queue a local job, and watch its output image appear; anot
   await expect.poll(() => loaded(full)).toBe(output.width);
   const download = page.waitForEvent('download');
   await viewer.getByRole('link', { name: 'Download' }).click();
-  expect((await download).suggestedFilename()).toBe('teal-mug (studio-white).png');
+  expect((await download).suggestedFilename()).toBe('teal-mug - studio-white.png');
   await viewer.getByRole('button', { name: 'Close' }).click();
   await expect(viewer).toHaveCount(0);
 

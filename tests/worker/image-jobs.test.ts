@@ -90,7 +90,7 @@ describe('image jobs end to end (API, worker process, Storage)', () => {
       const { data: asset } = await alice.client.from('assets').select('*').eq('id', job.output_asset_id!).single();
       expect(asset).toMatchObject({ kind: 'output', bucket: 'generated-images', project_id: projectId, user_id: alice.id });
       expect(asset!.storage_path).toMatch(new RegExp(`^${alice.id}/${projectId}/${job.id}\\.(jpg|png|webp)$`));
-      expect(asset!.name).toBe(`Red mug (${job.mode}).${asset!.storage_path.split('.').pop()}`);
+      expect(asset!.name).toBe(`Red mug - ${job.mode}.${asset!.storage_path.split('.').pop()}`);
 
       const { data: file, error } = await alice.client.storage.from('generated-images').download(asset!.storage_path);
       expect(error).toBeNull();

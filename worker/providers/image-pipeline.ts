@@ -14,10 +14,13 @@ export interface ImagePipelineDeps {
   limiter?: Semaphore;
 }
 
-/** "Blue mug.png" → "Blue mug (studio-white).jpg": the output asset's name. */
+/**
+ * "Blue mug.png" → "Blue mug - studio-white.jpg": the output asset's name, also the name a download saves
+ * under (no parentheses: browsers read them poorly in a Content-Disposition filename*).
+ */
 function outputName(inputName: string, mode: string, extension: string): string {
   const base = inputName.replace(/\.[A-Za-z0-9]{1,5}$/, '').trim() || 'image';
-  const suffix = ` (${mode}).${extension}`;
+  const suffix = ` - ${mode}.${extension}`;
   return base.slice(0, 200 - suffix.length) + suffix;
 }
 
