@@ -60,7 +60,9 @@ export function JobForm({ projectId, assets, modes, onCreate }: JobFormProps) {
   // The chosen mode or asset may vanish (provider or project switched): fall back without an effect.
   const choices = manual ? [...MANUAL_MODES] : providerModes.map((mode) => mode.mode);
   const selectedPreset = preset === CUSTOM && manual ? CUSTOM : choices.includes(preset) ? preset : (choices[0] ?? '');
-  const selectedAssetId = assetChoices.some((asset) => asset.id === assetId) ? assetId : image ? (assetChoices[0]?.id ?? '') : '';
+  // Image jobs start from a photo: an uploaded input first (outputs can be inputs too, e.g. to upscale one).
+  const firstPhoto = assetChoices.find((asset) => asset.kind === 'input') ?? assetChoices[0];
+  const selectedAssetId = assetChoices.some((asset) => asset.id === assetId) ? assetId : image ? (firstPhoto?.id ?? '') : '';
   const price = providerModes.find((mode) => mode.mode === selectedPreset)?.price_cents;
 
   async function handleSubmit(event: FormEvent<HTMLFormElement>) {
