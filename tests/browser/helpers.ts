@@ -1,5 +1,5 @@
-import { expect, type Locator, type Page } from '@playwright/test';
-import { createClient } from '@supabase/supabase-js';
+import { expect, type Browser, type Locator, type Page } from '@playwright/test';
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import sharp from 'sharp';
 import WebSocket from 'ws';
 import { SUPABASE_LOCAL_JWT_SECRET } from '../../local-stack/config.ts';
@@ -47,6 +47,21 @@ export async function signedInClient(email: string) {
   const { error } = await client.auth.signInWithPassword({ email, password: PASSWORD });
   expect(error).toBeNull();
   return client;
+}
+
+/**
+ * A second user, freshly signed up in a browser context of their own: `check` gets their page and a
+ * supabase-js client with their session (to try what they can reach). The context is closed afterwards.
+ */
+export async function asAnotherUser(browser: Browser, check: (page: Page, client: SupabaseClient) => Promise<void>): Promise<void> {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const email = await signUp(page);
+    await check(page, await signedInClient(email));
+  } finally {
+    await context.close();
+  }
 }
 
 export async function signIn(page: Page, email: string, password: string): Promise<void> {

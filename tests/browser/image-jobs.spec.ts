@@ -1,6 +1,6 @@
 import { expect, test, type Locator } from '@playwright/test';
 import { productPhoto } from '../../scripts/sample-photos.ts';
-import { collectPageErrors, createProject, jobCard, signedInClient, signUp, uploadPhoto } from './helpers';
+import { asAnotherUser, collectPageErrors, createProject, jobCard, signedInClient, signUp, uploadPhoto } from './helpers';
 
 // The browser-test stack's worker runs `local` jobs (tests/browser/test-stack.ts): a photo becomes a
 // generated image, and the page shows it without a reload.
@@ -69,17 +69,11 @@ test('upload a photo, queue a local job, and watch its output image appear; anot
   await expect(viewer).toHaveCount(0);
 
   // Another user sees nothing of it and cannot open it through their session.
-  const otherContext = await browser.newContext();
-  try {
-    const other = await otherContext.newPage();
-    const otherEmail = await signUp(other);
+  await asAnotherUser(browser, async (other, intruder) => {
     await expect(other.getByRole('article')).toHaveCount(0);
-    const intruder = await signedInClient(otherEmail);
     expect((await intruder.storage.from('generated-images').download(output.storage_path)).error).toMatchObject({ statusCode: '404' });
     expect((await intruder.storage.from('generated-images').createSignedUrl(output.storage_path, 60)).error).toMatchObject({ statusCode: '404' });
     expect((await intruder.from('assets').select('id').eq('storage_path', output.storage_path)).data).toEqual([]);
-  } finally {
-    await otherContext.close();
-  }
+  });
   expect(errors).toEqual([]);
 });

@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import sharp from 'sharp';
 import { SUPABASE_LOCAL_JWT_SECRET } from '../../local-stack/config.ts';
 import { apiKeys } from '../../local-stack/keys.ts';
-import { API_URL, collectPageErrors, createJob, createProject, jobCard, pngFile, signedInClient, signUp, uploadPhoto } from './helpers';
+import { API_URL, asAnotherUser, collectPageErrors, createJob, createProject, jobCard, pngFile, signedInClient, signUp, uploadPhoto } from './helpers';
 
 test('a fresh user uploads a real PNG, sees its thumbnail and queues a job on it; another user cannot read it', async ({ page, browser }) => {
   const errors = collectPageErrors(page);
@@ -29,12 +29,8 @@ test('a fresh user uploads a real PNG, sees its thumbnail and queues a job on it
   expect((await owner.storage.from('product-images').download(asset.storage_path)).error).toBeNull();
 
   // A second user: nothing in their dashboard, and neither the path nor the URLs open the file for them.
-  const otherContext = await browser.newContext();
-  try {
-    const other = await otherContext.newPage();
-    const otherEmail = await signUp(other);
+  await asAnotherUser(browser, async (other, intruder) => {
     await expect(other.getByText('red-sneaker.png')).toHaveCount(0);
-    const intruder = await signedInClient(otherEmail);
     expect((await intruder.storage.from('product-images').download(asset.storage_path)).error).toMatchObject({ statusCode: '404' });
     expect((await intruder.storage.from('product-images').createSignedUrl(asset.storage_path, 60)).error).toMatchObject({ statusCode: '404' });
     const { anonKey } = await apiKeys(SUPABASE_LOCAL_JWT_SECRET);
@@ -46,9 +42,7 @@ test('a fresh user uploads a real PNG, sees its thumbnail and queues a job on it
     expect(await byUrl.json()).toMatchObject({ statusCode: '404', message: 'Object not found' });
     const publicUrl = await other.request.get(`${API_URL}/storage/v1/object/public/product-images/${asset.storage_path}`);
     expect(await publicUrl.json()).toMatchObject({ statusCode: '404', message: 'Bucket not found' });
-  } finally {
-    await otherContext.close();
-  }
+  });
   expect(errors).toEqual([]);
 });
 

@@ -1,9 +1,8 @@
 import { IMAGE_PARAM_DEFAULTS, type ImageParams } from '../../../lib/images/image-params.ts';
 import type { ImageInput, ImageOutput } from '../image-provider.ts';
-import { decodeRgba, inspectInput } from './decode.ts';
 import { encodeRaster } from './encode.ts';
-import { cutOut, requireProduct } from './matte.ts';
 import type { ModeContext } from './mode-context.ts';
+import { findProduct } from './product.ts';
 
 /**
  * background-removal, for plain backgrounds: the backdrop colour is estimated from the border, a matte is
@@ -11,16 +10,9 @@ import type { ModeContext } from './mode-context.ts';
  * the alpha channel of a PNG (or WebP) of the same size. The product's pixels are kept as they are. It is
  * not a segmentation model: see matte.ts for what it cannot separate.
  */
-export async function backgroundRemoval(input: ImageInput, params: ImageParams<'background-removal'>, { limits, check }: ModeContext): Promise<ImageOutput> {
-  await inspectInput(input, limits);
-  check();
-  const image = await decodeRgba(input, limits);
-  check();
-  const tolerance = params.tolerance ?? IMAGE_PARAM_DEFAULTS.tolerance;
+export async function backgroundRemoval(input: ImageInput, params: ImageParams<'background-removal'>, context: ModeContext): Promise<ImageOutput> {
   const feather = params.feather ?? IMAGE_PARAM_DEFAULTS.feather;
-  const cut = await cutOut(image, { tolerance, feather });
-  const box = requireProduct(cut, tolerance);
-  check();
+  const { image, cut, box, tolerance } = await findProduct(input, { tolerance: params.tolerance, feather, backdrop: 'required' }, context);
   const data = image.data;
   for (let p = 0; p < cut.matte.data.length; p += 1) {
     const alpha = Math.min(data[p * 4 + 3], cut.matte.data[p]);

@@ -1,12 +1,10 @@
 import { IMAGE_PARAM_DEFAULTS, type ImageParams } from '../../../lib/images/image-params.ts';
 import type { ImageInput, ImageOutput } from '../image-provider.ts';
 import { alphaOf, contactShadow } from './contact-shadow.ts';
-import { decodeRgba, inspectInput } from './decode.ts';
 import { encodeRaster } from './encode.ts';
-import { squareSide } from './limits.ts';
-import { cutOut, requireProduct } from './matte.ts';
 import type { ModeContext } from './mode-context.ts';
-import { cutOutRgba, darken, drawOver, resizeRaster } from './raster.ts';
+import { findProduct, productOnSquare } from './product.ts';
+import { darken, drawOver } from './raster.ts';
 import { HORIZON, paintScene } from './scene.ts';
 
 /** The product's height, and its widest allowed width, as shares of the scene's side. */
@@ -20,28 +18,18 @@ const BASE_LINE = 0.84;
  * `neutral` wall and floor gradients with a light pool), grounded by a contact shadow. A composite on a
  * painted backdrop, not a photographed or AI-generated room: for that, use the http provider.
  */
-export async function lifestyle(input: ImageInput, params: ImageParams<'lifestyle'>, { limits, check }: ModeContext): Promise<ImageOutput> {
-  await inspectInput(input, limits);
-  check();
-  const image = await decodeRgba(input, limits);
-  check();
-  const tolerance = params.tolerance ?? IMAGE_PARAM_DEFAULTS.tolerance;
-  const cut = await cutOut(image, { tolerance, feather: 0.6 });
-  const box = requireProduct(cut, tolerance);
-  check();
-  const natural = Math.ceil(Math.max(box.height / PRODUCT_HEIGHT, box.width / PRODUCT_MAX_WIDTH));
-  const side = squareSide(natural, params.size, limits);
-  const scale = side / natural;
-  const product = await resizeRaster(cutOutRgba(image, cut.matte, box), Math.max(1, Math.round(box.width * scale)), Math.max(1, Math.round(box.height * scale)));
-  check();
+export async function lifestyle(input: ImageInput, params: ImageParams<'lifestyle'>, context: ModeContext): Promise<ImageOutput> {
+  const found = await findProduct(input, { tolerance: params.tolerance, feather: 0.6, backdrop: 'required' }, context);
+  const natural = Math.ceil(Math.max(found.box.height / PRODUCT_HEIGHT, found.box.width / PRODUCT_MAX_WIDTH));
+  const { product, side, scale } = await productOnSquare(found, natural, params.size, context);
   const scene = params.scene ?? IMAGE_PARAM_DEFAULTS.scene;
   const canvas = paintScene(side, side, scene);
-  check();
+  context.check();
   const left = Math.floor((side - product.width) / 2);
   const top = Math.round(side * BASE_LINE) - product.height;
   const contact = await contactShadow(alphaOf(product), 0.035);
   darken(canvas, contact.mask, left + contact.left, top + contact.top, 0.55);
   drawOver(canvas, product, left, top);
   const encoded = await encodeRaster(canvas, params.format ?? 'jpeg');
-  return { ...encoded, metadata: { background: cut.background, productBox: box, scene, horizon: HORIZON, scale: Number(scale.toFixed(4)) } };
+  return { ...encoded, metadata: { background: found.cut.background, productBox: found.box, scene, horizon: HORIZON, scale: Number(scale.toFixed(4)) } };
 }

@@ -1,12 +1,10 @@
 import { IMAGE_PARAM_DEFAULTS, type ImageParams } from '../../../lib/images/image-params.ts';
 import type { ImageInput, ImageOutput } from '../image-provider.ts';
 import { alphaOf, contactShadow } from './contact-shadow.ts';
-import { decodeRgba, inspectInput } from './decode.ts';
 import { encodeRaster } from './encode.ts';
-import { squareSide } from './limits.ts';
-import { cutOut, requireProduct } from './matte.ts';
 import type { ModeContext } from './mode-context.ts';
-import { cutOutRgba, darken, drawOver, resizeRaster, rgbCanvas } from './raster.ts';
+import { findProduct, productOnSquare } from './product.ts';
+import { darken, drawOver, rgbCanvas } from './raster.ts';
 
 /** Room below the product for its shadow, as a share of the product's height. */
 const SHADOW_ROOM = 0.12;
@@ -17,22 +15,12 @@ const SHADOW_ROOM = 0.12;
  * darkest point, `softness` its blur as a share of the product's width. A grounding shadow, not a cast
  * shadow from a light direction.
  */
-export async function shadow(input: ImageInput, params: ImageParams<'shadow'>, { limits, check }: ModeContext): Promise<ImageOutput> {
-  await inspectInput(input, limits);
-  check();
-  const image = await decodeRgba(input, limits);
-  check();
-  const tolerance = params.tolerance ?? IMAGE_PARAM_DEFAULTS.tolerance;
-  const cut = await cutOut(image, { tolerance, feather: 0.6 });
-  const box = requireProduct(cut, tolerance);
-  check();
+export async function shadow(input: ImageInput, params: ImageParams<'shadow'>, context: ModeContext): Promise<ImageOutput> {
+  const found = await findProduct(input, { tolerance: params.tolerance, feather: 0.6, backdrop: 'required' }, context);
   const margin = params.margin ?? IMAGE_PARAM_DEFAULTS.shadowMargin;
-  const groupHeight = Math.ceil(box.height * (1 + SHADOW_ROOM));
-  const natural = Math.ceil(Math.max(box.width, groupHeight) / (1 - 2 * margin));
-  const side = squareSide(natural, params.size, limits);
-  const scale = side / natural;
-  const product = await resizeRaster(cutOutRgba(image, cut.matte, box), Math.max(1, Math.round(box.width * scale)), Math.max(1, Math.round(box.height * scale)));
-  check();
+  const groupHeight = Math.ceil(found.box.height * (1 + SHADOW_ROOM));
+  const natural = Math.ceil(Math.max(found.box.width, groupHeight) / (1 - 2 * margin));
+  const { product, side, scale } = await productOnSquare(found, natural, params.size, context);
   const left = Math.floor((side - product.width) / 2);
   const top = Math.floor((side - Math.round(groupHeight * scale)) / 2);
   const opacity = params.opacity ?? IMAGE_PARAM_DEFAULTS.opacity;
@@ -42,5 +30,5 @@ export async function shadow(input: ImageInput, params: ImageParams<'shadow'>, {
   darken(canvas, contact.mask, left + contact.left, top + contact.top, opacity);
   drawOver(canvas, product, left, top);
   const encoded = await encodeRaster(canvas, params.format ?? 'jpeg');
-  return { ...encoded, metadata: { background: cut.background, productBox: box, margin, opacity, softness, scale: Number(scale.toFixed(4)) } };
+  return { ...encoded, metadata: { background: found.cut.background, productBox: found.box, margin, opacity, softness, scale: Number(scale.toFixed(4)) } };
 }
