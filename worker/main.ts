@@ -27,7 +27,8 @@ const sql = postgres(config.databaseUrl, {
   connection: { application_name: 'generation-worker' },
 });
 for (const note of config.notes) log.warn(note);
-const providers = createProviders(config, new Queue(sql, config.workerId), log);
+const queue = new Queue(sql, config.workerId);
+const providers = createProviders(config, queue, log);
 const runner = new Runner(sql, config, log, providers.providerFor, { onRescued: providers.onRescued });
 
 let stopping: Promise<void> | null = null;
@@ -54,13 +55,13 @@ process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);
 
 try {
-  await runner.start();
   // A worker configured for a hosted model offers its modes (generation_modes rows of http stay disabled otherwise).
   const httpModes = providers.imageModes.http ?? [];
   if (httpModes.length > 0) {
-    const enabled = await runner.queue.enableModes('http', [...httpModes]);
+    const enabled = await queue.enableModes('http', [...httpModes]);
     if (enabled.length > 0) log.info({ provider: 'http', modes: enabled }, 'enabled the modes this worker has models for');
   }
+  await runner.start();
 } catch (error) {
   log.fatal({ err: error }, `the worker could not start (database: ${redact(config.databaseUrl)})`);
   await sql.end({ timeout: 1 }).catch(() => undefined);

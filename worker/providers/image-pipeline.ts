@@ -122,7 +122,8 @@ export function imageJobProvider(provider: ImageProvider, deps: ImagePipelineDep
       }
       log.info({ ...made.metadata, output: path, bytes: made.bytes.length, width: made.width, height: made.height }, 'output stored');
       return {
-        costCents: made.costCents ?? job.costCents,
+        // What the run reported, else the provider's own price for it, else the estimate the job reserved.
+        costCents: made.costCents ?? provider.estimate(parsed.value.mode, parsed.value.params) ?? job.costCents,
         output: {
           extension: outputInfo.extension,
           name: outputName(asset.name, job.mode, outputInfo.extension),
