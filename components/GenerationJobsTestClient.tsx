@@ -48,7 +48,13 @@ export default function GenerationJobsTestClient({ initialData, initialError = n
             onSelect={(id) => void dashboard.selectProject(id)}
             onCreate={dashboard.createProject}
           />
-          <AssetPanel projectId={data.selectedProjectId} assets={data.assets} onUpload={dashboard.uploadAsset} onDelete={dashboard.deleteAsset} />
+          <AssetPanel
+            projectId={data.selectedProjectId}
+            assets={data.assets}
+            thumbnails={dashboard.thumbnails}
+            onUpload={dashboard.uploadAsset}
+            onDelete={dashboard.deleteAsset}
+          />
           <JobForm projectId={data.selectedProjectId} assets={data.assets} modes={data.modes} onCreate={dashboard.createJob} />
         </div>
         <div className="space-y-6 lg:col-span-3">
@@ -57,6 +63,7 @@ export default function GenerationJobsTestClient({ initialData, initialError = n
             projectName={project?.name ?? null}
             jobs={data.jobs}
             assets={data.assets}
+            thumbnails={dashboard.thumbnails}
             hasMore={data.nextCursor !== null}
             loading={dashboard.switchingProject}
             loadingMore={dashboard.loadingMore}

@@ -32,6 +32,9 @@ if (hosted) {
   env.NEXT_PUBLIC_SUPABASE_ANON_KEY = info.anonKey;
   env.SUPABASE_SERVICE_ROLE_KEY = info.serviceRoleKey;
   env.DATABASE_URL = info.dbUrl;
+  // Sample photos and jobs for the demo user (once: it does nothing when they exist).
+  const seeded = await exitCode(run(['--import', 'tsx', path.join(REPO_ROOT, 'scripts', 'seed-images.ts')], env));
+  if (seeded !== 0) console.log('The demo images were not added (see above); the app works without them.');
   console.log('');
 }
 

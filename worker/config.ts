@@ -2,13 +2,17 @@ import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { JobProvider } from '../lib/db/job-types.ts';
+import { IMAGE_MODES, type ImageMode } from '../lib/images/image-params.ts';
 
 /** The local stack's database, as `supabase start` prints it: what `npm run worker` uses by default. */
 export const LOCAL_DATABASE_URL = 'postgresql://postgres:postgres@127.0.0.1:54322/postgres';
 
 /** Providers a worker can run (manual jobs are moved by hand and never claimed). */
-export const RUNNABLE_PROVIDERS = ['simulated'] as const satisfies readonly Exclude<JobProvider, 'manual'>[];
+export const RUNNABLE_PROVIDERS = ['simulated', 'local', 'http'] as const satisfies readonly Exclude<JobProvider, 'manual'>[];
 export type RunnableProvider = (typeof RUNNABLE_PROVIDERS)[number];
+
+/** HTTP_PROVIDER_MODEL_STUDIO_WHITE, …: the hosted model of each mode. */
+export const httpModelVariable = (mode: ImageMode) => `HTTP_PROVIDER_MODEL_${mode.toUpperCase().replace(/-/g, '_')}`;
 
 const integer = (name: string, fallback: number, min: number, max: number) =>
   z.coerce
@@ -25,15 +29,16 @@ const envSchema = z
       .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgresql:// connection string')
       .default(LOCAL_DATABASE_URL),
     WORKER_ID: z.string().trim().min(1).max(200).optional(),
+    // Unset: simulated, plus the image providers whose configuration is present (see providersOf()).
     WORKER_PROVIDERS: z
       .string()
-      .default(RUNNABLE_PROVIDERS.join(','))
       .transform((value) => [...new Set(value.split(',').map((name) => name.trim()).filter(Boolean))])
       .pipe(
         z
           .array(z.enum(RUNNABLE_PROVIDERS, { message: `WORKER_PROVIDERS lists providers this worker can run: ${RUNNABLE_PROVIDERS.join(', ')}` }))
           .min(1, 'WORKER_PROVIDERS names at least one provider'),
-      ),
+      )
+      .optional(),
     WORKER_CONCURRENCY: integer('WORKER_CONCURRENCY', 10, 1, 1000),
     WORKER_BATCH_SIZE: integer('WORKER_BATCH_SIZE', 10, 1, 1000),
     WORKER_POLL_INTERVAL_MS: integer('WORKER_POLL_INTERVAL_MS', 2000, 10, 600_000),
@@ -45,6 +50,23 @@ const envSchema = z
     WORKER_RETRY_MAX_MS: integer('WORKER_RETRY_MAX_MS', 600_000, 1, 86_400_000),
     WORKER_RESCUE_INTERVAL_MS: integer('WORKER_RESCUE_INTERVAL_MS', 5000, 100, 3_600_000),
     WORKER_DB_POOL_SIZE: integer('WORKER_DB_POOL_SIZE', 4, 2, 100),
+    // Storage, for the image providers: inputs are read and outputs written with the service role.
+    SUPABASE_URL: z.url({ protocol: /^https?$/, message: 'SUPABASE_URL must be an http(s) URL' }).optional(),
+    NEXT_PUBLIC_SUPABASE_URL: z.url({ protocol: /^https?$/, message: 'NEXT_PUBLIC_SUPABASE_URL must be an http(s) URL' }).optional(),
+    SUPABASE_SERVICE_ROLE_KEY: z.string().trim().min(20, 'SUPABASE_SERVICE_ROLE_KEY looks too short to be a key').optional(),
+    WORKER_IMAGE_CONCURRENCY: integer('WORKER_IMAGE_CONCURRENCY', 2, 1, 64),
+    WORKER_SHARP_THREADS: integer('WORKER_SHARP_THREADS', 0, 0, 64),
+    LOCAL_MAX_INPUT_PIXELS: integer('LOCAL_MAX_INPUT_PIXELS', 40_000_000, 4096, 268_402_689),
+    LOCAL_MAX_OUTPUT_PIXELS: integer('LOCAL_MAX_OUTPUT_PIXELS', 40_000_000, 4096, 400_000_000),
+    // The hosted model API (http provider).
+    HTTP_PROVIDER_BASE_URL: z.url({ protocol: /^https?$/, message: 'HTTP_PROVIDER_BASE_URL must be an http(s) URL' }).optional(),
+    HTTP_PROVIDER_TOKEN: z.string().trim().min(1).optional(),
+    ...Object.fromEntries(IMAGE_MODES.map((mode) => [httpModelVariable(mode), modelSchema(httpModelVariable(mode)).optional()])),
+    HTTP_PROVIDER_POLL_MS: integer('HTTP_PROVIDER_POLL_MS', 1000, 50, 60_000),
+    HTTP_PROVIDER_REQUEST_TIMEOUT_MS: integer('HTTP_PROVIDER_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
+    HTTP_PROVIDER_MAX_RETRY_AFTER_S: integer('HTTP_PROVIDER_MAX_RETRY_AFTER_S', 60, 0, 3600),
+    HTTP_PROVIDER_IMAGE_INPUT: z.enum(['url', 'data-uri'], { message: 'HTTP_PROVIDER_IMAGE_INPUT must be url or data-uri' }).default('url'),
+    HTTP_PROVIDER_INPUT_KEY: z.string().trim().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'HTTP_PROVIDER_INPUT_KEY must be an identifier').default('image'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .refine((env) => env.WORKER_HEARTBEAT_MS === 0 || env.WORKER_HEARTBEAT_MS < env.WORKER_LEASE_SECONDS * 1000, {
@@ -55,6 +77,42 @@ const envSchema = z
     message: 'WORKER_RETRY_BASE_MS must not exceed WORKER_RETRY_MAX_MS',
     path: ['WORKER_RETRY_BASE_MS'],
   });
+
+/** `owner/name` (the model's latest version), `owner/name:version`, or a bare version id. */
+function modelSchema(name: string) {
+  return z
+    .string()
+    .trim()
+    .regex(/^([a-z0-9][a-z0-9._-]*\/[a-z0-9][a-z0-9._-]*(:[a-z0-9]+)?|[a-z0-9]{16,})$/i, `${name} must be owner/name, owner/name:version or a version id`);
+}
+
+export interface StorageConfig {
+  url: string;
+  serviceRoleKey: string;
+}
+
+export interface ImageConfig {
+  /** Image jobs processed at once by this process (the local provider's sharp work). */
+  concurrency: number;
+  /** libvips threads per image operation (sharp.concurrency); 0: the cores divided among the image slots. */
+  sharpThreads: number;
+  maxInputPixels: number;
+  maxOutputPixels: number;
+}
+
+export interface HttpProviderConfig {
+  baseUrl: string;
+  token: string | null;
+  /** The model of each mode it runs; modes without one are not offered. */
+  models: Partial<Record<ImageMode, string>>;
+  pollMs: number;
+  requestTimeoutMs: number;
+  /** A Retry-After longer than this ends the attempt (retried later by the queue) instead of waiting. */
+  maxRetryAfterMs: number;
+  /** How the input photo reaches the model: a signed Storage URL, or the bytes inline as a data URI. */
+  imageInput: 'url' | 'data-uri';
+  inputKey: string;
+}
 
 export interface WorkerConfig {
   databaseUrl: string;
@@ -77,6 +135,13 @@ export interface WorkerConfig {
   rescueIntervalMs: number;
   dbPoolSize: number;
   logLevel: string;
+  /** Set when the image providers can reach Storage. */
+  storage: StorageConfig | null;
+  images: ImageConfig;
+  /** Set when HTTP_PROVIDER_BASE_URL is. */
+  http: HttpProviderConfig | null;
+  /** What the worker should say at start about its defaults (e.g. an image provider left out). */
+  notes: string[];
 }
 
 export class ConfigError extends Error {}
@@ -91,10 +156,34 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`The worker's environment is invalid:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const url = e.SUPABASE_URL ?? e.NEXT_PUBLIC_SUPABASE_URL;
+  const storage = url && e.SUPABASE_SERVICE_ROLE_KEY ? { url, serviceRoleKey: e.SUPABASE_SERVICE_ROLE_KEY } : null;
+  const models = Object.fromEntries(
+    IMAGE_MODES.flatMap((mode) => {
+      const model = (e as Record<string, unknown>)[httpModelVariable(mode)];
+      return typeof model === 'string' ? [[mode, model]] : [];
+    }),
+  ) as Partial<Record<ImageMode, string>>;
+  const http: HttpProviderConfig | null = e.HTTP_PROVIDER_BASE_URL
+    ? {
+        baseUrl: e.HTTP_PROVIDER_BASE_URL.replace(/\/+$/, ''),
+        token: e.HTTP_PROVIDER_TOKEN ?? null,
+        models,
+        pollMs: e.HTTP_PROVIDER_POLL_MS,
+        requestTimeoutMs: e.HTTP_PROVIDER_REQUEST_TIMEOUT_MS,
+        maxRetryAfterMs: e.HTTP_PROVIDER_MAX_RETRY_AFTER_S * 1000,
+        imageInput: e.HTTP_PROVIDER_IMAGE_INPUT,
+        inputKey: e.HTTP_PROVIDER_INPUT_KEY,
+      }
+    : null;
+  const { providers, problems, notes } = providersOf(e.WORKER_PROVIDERS, storage, http);
+  if (problems.length > 0) {
+    throw new ConfigError(`The worker's environment is invalid:\n${problems.map((problem) => `- ${problem}`).join('\n')}`);
+  }
   return {
     databaseUrl: e.DATABASE_URL,
     workerId: e.WORKER_ID ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
-    providers: e.WORKER_PROVIDERS,
+    providers,
     concurrency: e.WORKER_CONCURRENCY,
     batchSize: e.WORKER_BATCH_SIZE,
     pollIntervalMs: e.WORKER_POLL_INTERVAL_MS,
@@ -107,5 +196,44 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rescueIntervalMs: e.WORKER_RESCUE_INTERVAL_MS,
     dbPoolSize: e.WORKER_DB_POOL_SIZE,
     logLevel: e.LOG_LEVEL,
+    storage,
+    images: {
+      concurrency: e.WORKER_IMAGE_CONCURRENCY,
+      sharpThreads: e.WORKER_SHARP_THREADS,
+      maxInputPixels: e.LOCAL_MAX_INPUT_PIXELS,
+      maxOutputPixels: e.LOCAL_MAX_OUTPUT_PIXELS,
+    },
+    http,
+    notes,
   };
+}
+
+/**
+ * The providers to run: WORKER_PROVIDERS as given (each image provider must then be configured), or by
+ * default simulated plus every image provider whose configuration is present.
+ */
+function providersOf(
+  requested: RunnableProvider[] | undefined,
+  storage: StorageConfig | null,
+  http: HttpProviderConfig | null,
+): { providers: RunnableProvider[]; problems: string[]; notes: string[] } {
+  const problems: string[] = [];
+  const notes: string[] = [];
+  const storageMissing = 'SUPABASE_URL (or NEXT_PUBLIC_SUPABASE_URL) and SUPABASE_SERVICE_ROLE_KEY';
+  if (requested) {
+    if (!storage && requested.some((name) => name === 'local' || name === 'http')) {
+      problems.push(`WORKER_PROVIDERS: the local and http providers read and write images in Storage: set ${storageMissing}`);
+    }
+    if (!http && requested.includes('http')) problems.push('WORKER_PROVIDERS: the http provider needs HTTP_PROVIDER_BASE_URL');
+    if (http && requested.includes('http') && Object.keys(http.models).length === 0) {
+      problems.push('WORKER_PROVIDERS: the http provider needs a model for at least one mode (HTTP_PROVIDER_MODEL_<MODE>)');
+    }
+    return { providers: requested, problems, notes };
+  }
+  const providers: RunnableProvider[] = ['simulated'];
+  if (storage) providers.push('local');
+  else notes.push(`local provider not started: set ${storageMissing} (npm run local:status -- -o env prints them for the local stack)`);
+  if (http && storage && Object.keys(http.models).length > 0) providers.push('http');
+  else if (http) notes.push(`http provider not started: it needs ${storage ? 'a model for at least one mode (HTTP_PROVIDER_MODEL_<MODE>)' : storageMissing}`);
+  return { providers, problems, notes };
 }

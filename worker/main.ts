@@ -5,6 +5,8 @@
 import postgres from 'postgres';
 import { ConfigError, loadConfig, type WorkerConfig } from './config.ts';
 import { createLogger } from './log.ts';
+import { createProviders } from './providers/index.ts';
+import { Queue } from './queue.ts';
 import { Runner } from './runner.ts';
 
 let config: WorkerConfig;
@@ -24,7 +26,10 @@ const sql = postgres(config.databaseUrl, {
   onnotice: () => {},
   connection: { application_name: 'generation-worker' },
 });
-const runner = new Runner(sql, config, log);
+for (const note of config.notes) log.warn(note);
+const queue = new Queue(sql, config.workerId);
+const providers = createProviders(config, queue, log);
+const runner = new Runner(sql, config, log, providers.providerFor, { onRescued: providers.onRescued });
 
 let stopping: Promise<void> | null = null;
 function shutdown(signal: NodeJS.Signals): void {
@@ -50,6 +55,12 @@ process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);
 
 try {
+  // A worker configured for a hosted model offers its modes (generation_modes rows of http stay disabled otherwise).
+  const httpModes = providers.imageModes.http ?? [];
+  if (httpModes.length > 0) {
+    const enabled = await queue.enableModes('http', [...httpModes]);
+    if (enabled.length > 0) log.info({ provider: 'http', modes: enabled }, 'enabled the modes this worker has models for');
+  }
   await runner.start();
 } catch (error) {
   log.fatal({ err: error }, `the worker could not start (database: ${redact(config.databaseUrl)})`);

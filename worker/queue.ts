@@ -1,6 +1,6 @@
 import type postgres from 'postgres';
 import type { JobProvider } from '../lib/db/job-types.ts';
-import type { ProviderJob } from './providers/index.ts';
+import type { ProviderJob, StoredOutput } from './providers/provider.ts';
 
 /**
  * The worker's SQL: one call per job_queue function (supabase/migrations/*_job_queue_functions.sql).
@@ -25,6 +25,31 @@ export type FinishOutcome = 'succeeded' | 'failed' | 'retry_scheduled' | 'cancel
 export interface Completion extends Lease {
   costCents: number | null;
   outputAssetId: string | null;
+}
+
+export interface OutputCompletion extends Lease {
+  costCents: number | null;
+  output: StoredOutput;
+}
+
+/** The input asset of a held job, and what an earlier attempt started at a hosted provider. */
+export interface JobInput {
+  providerJobId: string | null;
+  asset: {
+    id: string;
+    bucket: string | null;
+    storagePath: string;
+    name: string;
+    mimeType: string;
+    sizeBytes: number | null;
+  } | null;
+}
+
+/** An object of generated-images that nothing holds any more. */
+export interface DiscardableOutput {
+  jobId: string;
+  bucket: string;
+  name: string;
 }
 
 export interface Failure extends Lease {
@@ -116,6 +141,52 @@ export class Queue {
   async complete(jobs: Completion[]): Promise<Map<string, FinishOutcome>> {
     const batch = jobs.map((job) => ({ ...lease(job), cost_cents: job.costCents, output_asset_id: job.outputAssetId }));
     return outcomes(await this.sql<OutcomeRow[]>`select job_id, lease_token, outcome from job_queue.complete_jobs(${this.workerId}, ${this.sql.json(batch)})`);
+  }
+
+  /** Records each job's stored image as its output asset and completes it, in one transaction (fenced). */
+  async completeWithOutput(jobs: OutputCompletion[]): Promise<Map<string, FinishOutcome>> {
+    const batch = jobs.map((job) => ({
+      ...lease(job),
+      cost_cents: job.costCents,
+      output: { extension: job.output.extension, name: job.output.name, mime_type: job.output.mimeType, width: job.output.width, height: job.output.height },
+    }));
+    return outcomes(await this.sql<OutcomeRow[]>`
+      select job_id, lease_token, outcome from job_queue.complete_jobs_with_output(${this.workerId}, ${this.sql.json(batch)})`);
+  }
+
+  /** The job's input asset while this worker holds it; null once the lease is gone. */
+  async jobInput(job: Lease): Promise<JobInput | null> {
+    const rows = await this.sql<
+      { provider_job_id: string | null; asset_id: string | null; bucket: string | null; storage_path: string; name: string; mime_type: string; size_bytes: string | null }[]
+    >`select provider_job_id, asset_id, bucket, storage_path, name, mime_type, size_bytes from job_queue.job_inputs(${this.workerId}, ${this.sql.json([lease(job)])})`;
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      providerJobId: row.provider_job_id,
+      asset: row.asset_id
+        ? { id: row.asset_id, bucket: row.bucket, storagePath: row.storage_path, name: row.name, mimeType: row.mime_type, sizeBytes: row.size_bytes === null ? null : Number(row.size_bytes) }
+        : null,
+    };
+  }
+
+  /** Records the id a hosted provider gave this attempt's work; false when the lease is gone. */
+  async setProviderJobId(job: Lease, providerJobId: string): Promise<boolean> {
+    const [row] = await this.sql<{ held: boolean }[]>`
+      select job_queue.set_provider_job_id(${this.workerId}, ${job.id}, ${job.leaseToken}, ${providerJobId}) as held`;
+    return row.held;
+  }
+
+  /** Stored outputs of these jobs that no asset and no other running attempt holds (leaseToken null: any). */
+  async discardableOutputs(jobs: { id: string; leaseToken: string | null }[]): Promise<DiscardableOutput[]> {
+    const rows = await this.sql<{ job_id: string; bucket: string; name: string }[]>`
+      select job_id, bucket, name from job_queue.discardable_outputs(${this.workerId}, ${this.sql.json(jobs.map((job) => ({ id: job.id, lease_token: job.leaseToken })))})`;
+    return rows.map((row) => ({ jobId: row.job_id, bucket: row.bucket, name: row.name }));
+  }
+
+  /** Enables a provider's modes (those it is configured for); returns the ones that were off. */
+  async enableModes(provider: string, modes: string[]): Promise<string[]> {
+    const rows = await this.sql<{ mode: string }[]>`select mode from job_queue.enable_modes(${this.workerId}, ${provider}, ${modes}::text[]) as mode`;
+    return rows.map((row) => row.mode);
   }
 
   async fail(jobs: Failure[], backoff: Backoff): Promise<Map<string, FinishOutcome>> {

@@ -6,7 +6,7 @@ import { DueJobsListener } from './due-jobs-listener.ts';
 import type { Logger } from './log.ts';
 import { isRetryable, JobAbortedError, PermanentError, providerFor, type Provider, type ProviderResult } from './providers/index.ts';
 import type { JobProvider } from '../lib/db/job-types.ts';
-import { leaseKey, Queue, type ClaimedJob, type Completion, type Failure, type FinishOutcome, type Lease } from './queue.ts';
+import { leaseKey, Queue, type ClaimedJob, type Completion, type Failure, type FinishOutcome, type Lease, type OutputCompletion } from './queue.ts';
 import { Scheduler, type PeriodicTask } from './scheduler.ts';
 
 interface ActiveJob {
@@ -18,6 +18,16 @@ interface ActiveJob {
 const BATCH_MAX = 500;
 const RESCUE_BATCH = 1000;
 const PRUNE_WORKERS_AFTER_S = 24 * 3600;
+
+export interface RunnerOptions {
+  /** Called with what a rescue did (job id → rescued, failed or canceled), e.g. to remove abandoned outputs. */
+  onRescued?: (outcomes: Map<string, string>) => Promise<void>;
+}
+
+/** A refusal another attempt may not meet: the output object vanished between upload and completion (PS001). */
+function isTransientRefusal(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'PS001';
+}
 
 /**
  * One worker process: a pool of `concurrency` slots fed by batch claims, woken by NOTIFY with polling as
@@ -34,6 +44,7 @@ export class Runner {
   /** Handlers that have settled but whose result is not written yet: their leases are still renewed. */
   private readonly finishing = new Map<string, Lease>();
   private readonly completions: Batcher<Completion, FinishOutcome>;
+  private readonly outputs: Batcher<OutputCompletion, FinishOutcome>;
   private readonly failures: Batcher<Failure, FinishOutcome>;
   private readonly cancels: Batcher<Lease, FinishOutcome>;
   private readonly releases: Batcher<Lease, FinishOutcome>;
@@ -53,6 +64,7 @@ export class Runner {
     private readonly log: Logger,
     /** Where providers come from (the registry of worker/providers/; benchmarks wrap it). */
     private readonly providers: (name: JobProvider) => Provider | undefined = providerFor,
+    private readonly options: RunnerOptions = {},
   ) {
     this.queue = new Queue(sql, config.workerId);
     this.scheduler = new Scheduler(sql, log);
@@ -60,6 +72,7 @@ export class Runner {
     const batcher = <Item extends Lease>(name: string, write: (items: Item[]) => Promise<Map<string, FinishOutcome>>) =>
       new Batcher<Item, FinishOutcome>({ name, delayMs: config.completionDelayMs, maxSize: BATCH_MAX, write, key: leaseKey, log });
     this.completions = batcher('complete', (items) => this.queue.complete(items));
+    this.outputs = batcher('complete-with-output', (items) => this.queue.completeWithOutput(items));
     this.failures = batcher('fail', (items) => this.queue.fail(items, { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs }));
     this.cancels = batcher('cancel', (items) => this.queue.cancel(items));
     this.releases = batcher('release', (items) => this.queue.release(items));
@@ -120,7 +133,7 @@ export class Runner {
       for (const entry of [...this.active.values()]) this.settle(entry, { error: entry.controller.signal.reason });
     }
     const deadline = Date.now() + 15_000;
-    await Promise.all([this.completions, this.failures, this.cancels, this.releases].map((batcher) => batcher.drain(deadline)));
+    await Promise.all([this.completions, this.outputs, this.failures, this.cancels, this.releases].map((batcher) => batcher.drain(deadline)));
     await this.scheduler.stop();
     this.closed = true;
     if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
@@ -204,7 +217,7 @@ export class Runner {
     );
     const provider = this.providers(job.provider);
     const attempt = provider
-      ? Promise.resolve().then(() => provider.run(job, { signal: controller.signal, log: jobLog }))
+      ? Promise.resolve().then(() => provider.run(job, { signal: controller.signal, log: jobLog, leaseToken: job.leaseToken }))
       : Promise.reject(new PermanentError(`this worker has no ${job.provider} provider`));
     attempt
       .then(
@@ -224,7 +237,25 @@ export class Runner {
     const log = this.log.child({ jobId: job.id, mode: job.mode, attempt: job.attempt, ms });
 
     if ('result' in outcome) {
-      const completion = { ...lease, costCents: outcome.result.costCents, outputAssetId: outcome.result.outputAssetId ?? null };
+      const { result } = outcome;
+      if (result.output) {
+        // The output asset and the completion go in one fenced call; a result that is not recorded leaves no file.
+        const discard = () => void result.discard?.();
+        this.record(
+          lease,
+          this.outputs.add({ ...lease, costCents: result.costCents, output: result.output }),
+          log,
+          (error) => {
+            discard();
+            this.record(lease, this.failures.add({ ...lease, error: `the result was refused: ${messageOf(error)}`, retryable: isTransientRefusal(error), costCents: null }), log);
+          },
+          (written) => {
+            if (written === 'lost') discard();
+          },
+        );
+        return;
+      }
+      const completion = { ...lease, costCents: result.costCents, outputAssetId: result.outputAssetId ?? null };
       // A result the database refuses (say, an output asset of another project) fails the job instead.
       this.record(lease, this.completions.add(completion), log, (error) =>
         this.record(lease, this.failures.add({ ...lease, error: `the result was refused: ${messageOf(error)}`, retryable: false, costCents: null }), log),
@@ -247,12 +278,19 @@ export class Runner {
   }
 
   /** Keeps the lease renewed until the result is written, then logs what the database made of it. */
-  private record(lease: Lease, written: Promise<FinishOutcome>, log: Logger, onRefused?: (error: unknown) => void): void {
+  private record(
+    lease: Lease,
+    written: Promise<FinishOutcome>,
+    log: Logger,
+    onRefused?: (error: unknown) => void,
+    onWritten?: (outcome: FinishOutcome) => void,
+  ): void {
     this.finishing.set(leaseKey(lease), lease);
     written
       .then(
         (outcome) => {
           this.finishing.delete(leaseKey(lease));
+          onWritten?.(outcome);
           if (outcome === 'lost') log.warn('result refused: the lease was lost (the job was rescued or finished elsewhere)');
           else if (outcome === 'failed' || outcome === 'retry_scheduled') log.warn({ outcome }, 'job attempt failed');
           else log.info({ outcome }, 'job finished');
@@ -299,7 +337,10 @@ export class Runner {
 
   private async rescue(): Promise<void> {
     const outcomes = await this.queue.rescueExpired(RESCUE_BATCH);
-    if (outcomes.size > 0) this.log.warn({ jobs: Object.fromEntries(outcomes) }, 'rescued jobs whose lease expired');
+    if (outcomes.size > 0) {
+      this.log.warn({ jobs: Object.fromEntries(outcomes) }, 'rescued jobs whose lease expired');
+      await this.options.onRescued?.(outcomes);
+    }
   }
 
   private async waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {

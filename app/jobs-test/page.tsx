@@ -43,7 +43,8 @@ export default async function JobsTestPage() {
           <h1 className="text-3xl font-bold tracking-tight">Generation jobs</h1>
           <p className="max-w-3xl text-slate-600">
             Create projects, upload product photos, queue generation jobs and watch them run: the worker (
-            <code>npm run worker</code>) claims <code>simulated</code> jobs, retries failures with backoff and honours
+            <code>npm run worker</code>) turns photos into images (<code>local</code> processing, or a hosted model
+            through <code>http</code>), runs <code>simulated</code> jobs, retries failures with backoff and honours
             cancel requests; <code>manual</code> jobs are the test bench you move by hand through{' '}
             <code>queued → running → succeeded | failed</code>. Everything goes through the <code>lib/db</code> helpers
             and row-level security, so you only ever see your own data. The page refreshes itself (every second while a

@@ -1,7 +1,12 @@
 const SCHEMA_DOC = '/jobs-test/schema-doc';
 
 const USAGE = `// Server component, server action or route handler
-import { createGenerationJob, cancelGenerationJob, retryGenerationJob, transitionJobStatus } from '@/lib/db/generation-jobs';
+import { createGenerationJob, cancelGenerationJob, retryGenerationJob, transitionJobStatus, uploadAsset } from '@/lib/db/generation-jobs';
+
+// An image job: the worker's local provider (sharp) turns the photo into an output asset.
+const photo = await uploadAsset({ project_id, file });
+const shot = await createGenerationJob({ project_id, mode: 'studio-white', input_asset_id: photo.id, params: { margin: 0.1 } });
+// later: shot.output_asset_id names the generated image (getAssetFileUrls signs it for viewing or download)
 
 // Run by the worker: priced from generation_modes, retried with backoff, cancelable.
 const job = await createGenerationJob({ project_id, mode: 'lifestyle', provider: 'simulated', params: { duration_ms: 2000 } });

@@ -7,12 +7,13 @@ import { buttonClass } from '@/components/ui/button-styles';
 import { ModalDialog } from '@/components/ui/modal-dialog';
 import { Panel } from './panel';
 import { PhotoUpload } from './photo-upload';
-import { useAssetThumbnails } from './use-asset-thumbnails';
 import type { ActionResult } from './use-jobs-dashboard';
 
 interface AssetPanelProps {
   projectId: string | null;
   assets: Asset[];
+  /** Signed thumbnail URLs by asset id. */
+  thumbnails: Record<string, string>;
   onUpload: (file: File) => Promise<ActionResult>;
   onDelete: (asset: Asset) => Promise<ActionResult>;
 }
@@ -25,8 +26,7 @@ function describe(asset: Asset): string {
 }
 
 /** The selected project's photos with thumbnails, an upload area and delete (file and row). */
-export function AssetPanel({ projectId, assets, onUpload, onDelete }: AssetPanelProps) {
-  const thumbnails = useAssetThumbnails(assets);
+export function AssetPanel({ projectId, assets, thumbnails, onUpload, onDelete }: AssetPanelProps) {
   const [deleting, setDeleting] = useState<Asset | null>(null);
   const [pending, setPending] = useState(false);
 

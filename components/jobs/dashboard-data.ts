@@ -49,9 +49,9 @@ export async function loadDashboardData(
   ]);
   const selectedProjectId = projects.some((p) => p.id === projectId) ? projectId : (projects[0]?.id ?? null);
   if (!selectedProjectId) return { projects, selectedProjectId, assets: [], jobs: [], nextCursor: null, statistics, modes };
-  const [assets, page] = await Promise.all([
-    queries.getProjectAssets(selectedProjectId),
-    queries.getProjectJobs(selectedProjectId, { limit: jobLimit }),
-  ]);
+  // Jobs first: a job read as succeeded has its output asset committed with it, so the assets read next
+  // include it and its image appears in the same refresh.
+  const page = await queries.getProjectJobs(selectedProjectId, { limit: jobLimit });
+  const assets = await queries.getProjectAssets(selectedProjectId);
   return { projects, selectedProjectId, assets, jobs: page.items, nextCursor: page.nextCursor, statistics, modes };
 }

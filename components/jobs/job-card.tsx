@@ -1,5 +1,7 @@
 import type { Asset, GenerationJob, JobStatus } from '@/lib/db/job-types';
+import { isImageProvider } from '@/lib/images/image-params';
 import { JobActions } from './job-actions';
+import { JobImages } from './job-images';
 import { JobStatusBadge } from './job-status-badge';
 import { JobTime } from './job-time';
 import { formatCents, shortId } from './format';
@@ -7,6 +9,8 @@ import { formatCents, shortId } from './format';
 interface JobCardProps {
   job: GenerationJob;
   assets: Asset[];
+  /** Signed thumbnail URLs by asset id. */
+  thumbnails: Record<string, string>;
   onTransition: (job: GenerationJob, status: JobStatus, error?: string) => Promise<unknown>;
   onCancel: (job: GenerationJob) => Promise<unknown>;
   onRetry: (job: GenerationJob) => Promise<unknown>;
@@ -24,7 +28,7 @@ function Field({ label, testId, children }: { label: string; testId?: string; ch
   );
 }
 
-export function JobCard({ job, assets, onTransition, onCancel, onRetry, onDelete }: JobCardProps) {
+export function JobCard({ job, assets, thumbnails, onTransition, onCancel, onRetry, onDelete }: JobCardProps) {
   const asset = job.input_asset_id ? assets.find((candidate) => candidate.id === job.input_asset_id) : undefined;
   const cancelPending = job.status === 'running' && job.cancel_requested_at !== null;
   // The latest attempt's error while a retry waits; a failed job shows its final message below instead.
@@ -58,6 +62,7 @@ export function JobCard({ job, assets, onTransition, onCancel, onRetry, onDelete
           <JobTime iso={job.updated_at} />
         </Field>
       </dl>
+      {(isImageProvider(job.provider) || job.output_asset_id) && <JobImages job={job} assets={assets} thumbnails={thumbnails} />}
       {job.error_message && (
         <p className="rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-900">
           <span className="font-semibold">Error: </span>

@@ -3,15 +3,22 @@
 import { Plus } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
 import { costCentsSchema, modeSchema, type Asset, type GenerationMode, type NewGenerationJob } from '@/lib/db/job-types';
+import { isImageProvider } from '@/lib/images/image-params';
 import { buttonClass, inputClass, labelClass } from '@/components/ui/button-styles';
 import { FieldError } from './field-error';
 import { dollarsToCents, formatCents } from './format';
 import { Panel } from './panel';
+import { ImageOptions, imageParams, type ImageSettings } from './image-options';
 import { SimulatedOptions, simulatedParams, type SimulatedSettings } from './simulated-options';
 import type { ActionResult } from './use-jobs-dashboard';
 
-/** Providers offered here: a worker runs `simulated` jobs (until the image providers exist); `manual` ones move by hand. */
+/**
+ * Providers offered here: the worker turns photos into images (`local`, and `http` once a worker has a hosted
+ * model for a mode), runs `simulated` jobs for demos; `manual` ones move by hand.
+ */
 const FORM_PROVIDERS = [
+  { value: 'local', label: 'Local image processing (sharp)' },
+  { value: 'http', label: 'Hosted model (http)' },
   { value: 'simulated', label: 'Simulated (run by the worker)' },
   { value: 'manual', label: 'Manual (move it by hand)' },
 ] as const;
@@ -29,24 +36,33 @@ interface JobFormProps {
   onCreate: (job: NewGenerationJob) => Promise<ActionResult>;
 }
 
-type FieldErrors = Partial<Record<'mode' | 'cost' | 'duration', string>>;
+type FieldErrors = Partial<Record<'mode' | 'cost' | 'duration' | 'asset', string>>;
 
 export function JobForm({ projectId, assets, modes, onCreate }: JobFormProps) {
-  const [provider, setProvider] = useState<FormProvider>('simulated');
+  const [provider, setProvider] = useState<FormProvider>('local');
   const [preset, setPreset] = useState<string>(MANUAL_MODES[0]);
   const [customMode, setCustomMode] = useState('');
   const [cost, setCost] = useState('1.00');
   const [simulated, setSimulated] = useState<SimulatedSettings>({ seconds: '2', outcome: 'succeed' });
+  const [imageSettings, setImageSettings] = useState<ImageSettings>({});
+  const [paramErrors, setParamErrors] = useState<Record<string, string>>({});
   const [assetId, setAssetId] = useState('');
   const [errors, setErrors] = useState<FieldErrors>({});
   const [pending, setPending] = useState(false);
 
+  // The hosted model is offered once a worker enabled one of its modes.
+  const providers = FORM_PROVIDERS.filter((option) => option.value !== 'http' || modes.some((mode) => mode.provider === 'http'));
   const providerModes = modes.filter((mode) => mode.provider === provider);
   const manual = provider === 'manual';
+  const image = isImageProvider(provider);
+  // An image job needs a photo with a file (the seed's typed-in rows have none).
+  const assetChoices = image ? assets.filter((asset) => asset.bucket !== null) : assets;
   // The chosen mode or asset may vanish (provider or project switched): fall back without an effect.
   const choices = manual ? [...MANUAL_MODES] : providerModes.map((mode) => mode.mode);
   const selectedPreset = preset === CUSTOM && manual ? CUSTOM : choices.includes(preset) ? preset : (choices[0] ?? '');
-  const selectedAssetId = assets.some((asset) => asset.id === assetId) ? assetId : '';
+  // Image jobs start from a photo: an uploaded input first (outputs can be inputs too, e.g. to upscale one).
+  const firstPhoto = assetChoices.find((asset) => asset.kind === 'input') ?? assetChoices[0];
+  const selectedAssetId = assetChoices.some((asset) => asset.id === assetId) ? assetId : image ? (firstPhoto?.id ?? '') : '';
   const price = providerModes.find((mode) => mode.mode === selectedPreset)?.price_cents;
 
   async function handleSubmit(event: FormEvent<HTMLFormElement>) {
@@ -54,13 +70,15 @@ export function JobForm({ projectId, assets, modes, onCreate }: JobFormProps) {
     if (!projectId) return;
     const mode = modeSchema.safeParse(selectedPreset === CUSTOM ? customMode : selectedPreset);
     const cents = manual ? costCentsSchema.safeParse(dollarsToCents(cost)) : null;
-    const params = manual ? null : simulatedParams(simulated);
+    const params = manual ? null : image ? imageParams(selectedPreset, imageSettings) : simulatedParams(simulated);
     const next: FieldErrors = {};
     if (!mode.success) next.mode = mode.error.issues[0].message;
     if (cents && !cents.success) next.cost = 'Enter an amount in dollars with at most 2 decimals, e.g. 2.50';
-    if (params && !params.ok) next.duration = params.error;
+    if (params && !params.ok && 'error' in params) next.duration = params.error;
+    if (image && !selectedAssetId) next.asset = 'Upload a product photo first: image jobs start from one';
+    setParamErrors(params && !params.ok && 'errors' in params ? params.errors : {});
     setErrors(next);
-    if (Object.keys(next).length > 0 || !mode.success) return;
+    if (Object.keys(next).length > 0 || !mode.success || (params && !params.ok)) return;
 
     setPending(true);
     await onCreate({
@@ -82,7 +100,7 @@ export function JobForm({ projectId, assets, modes, onCreate }: JobFormProps) {
             Provider
           </label>
           <select id="job-provider" value={provider} onChange={(event) => setProvider(event.target.value as FormProvider)} className={inputClass} disabled={!projectId}>
-            {FORM_PROVIDERS.map((option) => (
+            {providers.map((option) => (
               <option key={option.value} value={option.value}>
                 {option.label}
               </option>
@@ -148,21 +166,33 @@ export function JobForm({ projectId, assets, modes, onCreate }: JobFormProps) {
             </p>
             <FieldError id="job-cost-error" message={errors.cost} />
           </div>
+        ) : image ? (
+          <ImageOptions mode={selectedPreset} value={imageSettings} onChange={setImageSettings} errors={paramErrors} disabled={!projectId} />
         ) : (
           <SimulatedOptions value={simulated} onChange={setSimulated} error={errors.duration} disabled={!projectId} />
         )}
         <div className="space-y-1">
           <label htmlFor="job-asset" className={labelClass}>
-            Input asset (optional)
+            {image ? 'Input photo' : 'Input asset (optional)'}
           </label>
-          <select id="job-asset" value={selectedAssetId} onChange={(event) => setAssetId(event.target.value)} className={inputClass} disabled={!projectId}>
-            <option value="">None</option>
-            {assets.map((asset) => (
+          <select
+            id="job-asset"
+            value={selectedAssetId}
+            onChange={(event) => setAssetId(event.target.value)}
+            aria-invalid={errors.asset ? true : undefined}
+            aria-describedby={errors.asset ? 'job-asset-error' : undefined}
+            className={inputClass}
+            disabled={!projectId}
+          >
+            {!image && <option value="">None</option>}
+            {image && assetChoices.length === 0 && <option value="">No uploaded photo yet</option>}
+            {assetChoices.map((asset) => (
               <option key={asset.id} value={asset.id}>
                 {asset.name}
               </option>
             ))}
           </select>
+          <FieldError id="job-asset-error" message={errors.asset} />
         </div>
         <button type="submit" disabled={!projectId || pending || choices.length === 0} className={buttonClass('primary', 'w-full')}>
           <Plus aria-hidden="true" className="size-4" />

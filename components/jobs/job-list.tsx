@@ -8,6 +8,8 @@ interface JobListProps {
   projectName: string | null;
   jobs: GenerationJob[];
   assets: Asset[];
+  /** Signed thumbnail URLs by asset id. */
+  thumbnails: Record<string, string>;
   hasMore: boolean;
   loading: boolean;
   loadingMore: boolean;

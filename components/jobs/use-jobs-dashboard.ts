@@ -20,6 +20,7 @@ import {
 import type { Asset, GenerationJob, JobStatus, NewGenerationJob } from '@/lib/db/job-types';
 import { ACTIVE_POLL_INTERVAL_MS, hasActiveJobs, JOB_PAGE_SIZE, loadDashboardData, POLL_INTERVAL_MS, type DashboardData } from './dashboard-data';
 import { errorMessage, toastError } from './report-error';
+import { useAssetThumbnails } from './use-asset-thumbnails';
 
 /** An action's outcome for the form that started it (the toast is already shown). */
 export type ActionResult = { ok: true } | { ok: false; error: unknown };
@@ -43,6 +44,8 @@ export function useJobsDashboard(initialData: DashboardData, initialError: strin
   const [switchingProject, setSwitchingProject] = useState(false);
   const [loadingMore, setLoadingMore] = useState(false);
   const [lastUpdated, setLastUpdated] = useState<Date | null>(null);
+  // Thumbnails of the project's photos and of the outputs the worker adds (signed once per asset).
+  const thumbnails = useAssetThumbnails(data.assets);
 
   // The latest data for callbacks that outlive a render (poll, actions); only the newest load may land.
   const dataRef = useRef(initialData);
@@ -210,6 +213,7 @@ export function useJobsDashboard(initialData: DashboardData, initialError: strin
 
   return {
     data,
+    thumbnails,
     loadError,
     switchingProject,
     loadingMore,

@@ -6,6 +6,8 @@ interface ModalDialogProps {
   titleId: string;
   title: string;
   onClose: () => void;
+  /** Room for an image instead of a short message. */
+  wide?: boolean;
   children: ReactNode;
 }
 
@@ -13,7 +15,7 @@ interface ModalDialogProps {
  * A native modal <dialog>: the browser traps focus, closes on Escape and restores focus to the opener.
  * Mount it to open it, unmount to close.
  */
-export function ModalDialog({ titleId, title, onClose, children }: ModalDialogProps) {
+export function ModalDialog({ titleId, title, onClose, wide = false, children }: ModalDialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
 
   useEffect(() => {
@@ -36,7 +38,7 @@ export function ModalDialog({ titleId, title, onClose, children }: ModalDialogPr
       ref={ref}
       aria-labelledby={titleId}
       onClose={handleClose}
-      className="m-auto w-[min(28rem,calc(100vw-2rem))] rounded-lg border border-slate-200 bg-white p-5 text-slate-900 shadow-xl backdrop:bg-slate-900/40"
+      className={`m-auto ${wide ? 'w-[min(56rem,calc(100vw-2rem))]' : 'w-[min(28rem,calc(100vw-2rem))]'} rounded-lg border border-slate-200 bg-white p-5 text-slate-900 shadow-xl backdrop:bg-slate-900/40`}
     >
       <h2 id={titleId} className="mb-3 text-lg font-semibold">
         {title}

@@ -105,4 +105,25 @@ export async function getAssetThumbnailUrls(
   return Object.fromEntries(entries.filter((entry) => entry !== null));
 }
 
-export const assetQueries = { uploadAsset, deleteAsset, getAssetThumbnailUrls };
+/**
+ * Short-lived signed URLs of an asset's file as stored: `view` shows it (full size), `download` makes the
+ * browser save it under the asset's name. Storage's policies decide: another user's asset signs nothing.
+ */
+export async function getAssetFileUrls(
+  client: DbClient,
+  asset: Pick<Asset, 'bucket' | 'storage_path' | 'name'>,
+  options?: { expiresIn?: number },
+): Promise<{ view: string; download: string }> {
+  const { expiresIn } = parseInput(thumbnailOptionsSchema, { expiresIn: options?.expiresIn ?? 3600 }, 'file URL options');
+  if (!asset.bucket) throw new NotFoundError(`asset “${asset.name}” has no stored file`);
+  const bucket = client.storage.from(asset.bucket);
+  const [view, download] = await Promise.all([
+    bucket.createSignedUrl(asset.storage_path, expiresIn),
+    bucket.createSignedUrl(asset.storage_path, expiresIn, { download: asset.name }),
+  ]);
+  if (view.error) throw fromStorageError(view.error);
+  if (download.error) throw fromStorageError(download.error);
+  return { view: view.data.signedUrl, download: download.data.signedUrl };
+}
+
+export const assetQueries = { uploadAsset, deleteAsset, getAssetThumbnailUrls, getAssetFileUrls };

@@ -87,6 +87,7 @@ export type Database = {
           priority: number
           project_id: string
           provider: string
+          provider_job_id: string | null
           retry_of: string | null
           run_at: string
           started_at: string | null
@@ -115,6 +116,7 @@ export type Database = {
           priority?: number
           project_id: string
           provider?: string
+          provider_job_id?: string | null
           retry_of?: string | null
           run_at?: string
           started_at?: string | null
@@ -143,6 +145,7 @@ export type Database = {
           priority?: number
           project_id?: string
           provider?: string
+          provider_job_id?: string | null
           retry_of?: string | null
           run_at?: string
           started_at?: string | null
@@ -411,6 +414,7 @@ export type Database = {
           priority: number
           project_id: string
           provider: string
+          provider_job_id: string | null
           retry_of: string | null
           run_at: string
           started_at: string | null
@@ -457,6 +461,7 @@ export type Database = {
           priority: number
           project_id: string
           provider: string
+          provider_job_id: string | null
           retry_of: string | null
           run_at: string
           started_at: string | null
@@ -472,6 +477,10 @@ export type Database = {
         }
       }
       has_visible_text: { Args: { value: string }; Returns: boolean }
+      image_params_problem: {
+        Args: { p_mode: string; p_params: Json }
+        Returns: string
+      }
       job_event_actor: { Args: Record<PropertyKey, never>; Returns: string }
       retry_generation_job: {
         Args: { job_id: string }
@@ -496,6 +505,7 @@ export type Database = {
           priority: number
           project_id: string
           provider: string
+          provider_job_id: string | null
           retry_of: string | null
           run_at: string
           started_at: string | null
@@ -533,6 +543,7 @@ export type Database = {
           priority: number
           project_id: string
           provider: string
+          provider_job_id: string | null
           retry_of: string | null
           run_at: string
           started_at: string | null

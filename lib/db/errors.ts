@@ -92,6 +92,8 @@ const BY_CODE: Record<string, ErrorClass> = {
   PGRST302: UnauthenticatedError,
   PGRST303: UnauthenticatedError,
   PS001: ValidationError, // an asset names a Storage object that does not exist
+  PI001: ValidationError, // params that are not options of an image mode
+  PI002: ValidationError, // an image job without an input photo
 };
 
 /** Maps a PostgREST error (what supabase-js returns) to a typed error carrying the database's message. */

@@ -32,6 +32,7 @@ export const createAssetClient = projects.createAsset;
 export const uploadAssetClient = assets.uploadAsset;
 export const deleteAssetClient = assets.deleteAsset;
 export const getAssetThumbnailUrlsClient = assets.getAssetThumbnailUrls;
+export const getAssetFileUrlsClient = assets.getAssetFileUrls;
 export { PRODUCT_IMAGES_BUCKET } from './assets-core';
 
 export * from './errors';

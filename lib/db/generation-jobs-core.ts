@@ -32,7 +32,7 @@ import { parseInput, unwrap } from './query-result';
 
 // One literal (not concatenated): supabase-js infers the row type from it.
 const JOB_COLUMNS =
-  'id, user_id, project_id, input_asset_id, mode, status, cost_cents, error_message, created_at, updated_at, provider, params, attempts, max_attempts, run_at, priority, locked_by, locked_until, lease_token, started_at, finished_at, last_error, cancel_requested_at, output_asset_id, retry_of, idempotency_key';
+  'id, user_id, project_id, input_asset_id, mode, status, cost_cents, error_message, created_at, updated_at, provider, params, attempts, max_attempts, run_at, priority, locked_by, locked_until, lease_token, started_at, finished_at, last_error, cancel_requested_at, output_asset_id, retry_of, idempotency_key, provider_job_id';
 
 const EVENT_COLUMNS = 'id, job_id, user_id, project_id, mode, provider, event, from_status, to_status, attempt, actor, error, cost_cents, created_at, details';
 

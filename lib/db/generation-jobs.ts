@@ -30,6 +30,7 @@ export const getProjectAssets = cache(projects.getProjectAssets);
 export const { createProject, createAsset } = projects;
 
 export const getAssetThumbnailUrls = cache(assets.getAssetThumbnailUrls);
+export const getAssetFileUrls = cache(assets.getAssetFileUrls);
 export const { uploadAsset, deleteAsset } = assets;
 export { PRODUCT_IMAGES_BUCKET } from './assets-core';
 

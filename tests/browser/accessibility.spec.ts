@@ -26,6 +26,14 @@ test('/jobs-test has no serious or critical axe violations', async ({ page }) =>
   await expect(page.getByRole('article').first()).toBeVisible();
   expect(await seriousViolations(page)).toEqual([]);
 
+  // With an output image open full size.
+  await page.getByRole('button', { name: /^Open the output of .* full size$/ }).first().click({ timeout: 60_000 });
+  const viewer = page.getByRole('dialog', { name: /^Output of / });
+  await expect(viewer.getByRole('img')).toBeVisible();
+  expect(await seriousViolations(page)).toEqual([]);
+  await page.keyboard.press('Escape');
+  await expect(viewer).toBeHidden();
+
   // With the documentation open and the fail dialog showing.
   await page.getByText('Technical documentation').click();
   const running = page.locator('article[data-status="running"]').first();

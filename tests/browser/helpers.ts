@@ -1,7 +1,14 @@
-import { expect, type Locator, type Page } from '@playwright/test';
+import { expect, type Browser, type Locator, type Page } from '@playwright/test';
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import sharp from 'sharp';
+import WebSocket from 'ws';
+import { SUPABASE_LOCAL_JWT_SECRET } from '../../local-stack/config.ts';
+import { apiKeys } from '../../local-stack/keys.ts';
 import { linkIn, waitForMail } from '../support/inbox';
-import { MAIL_URL } from './ports';
+import { BROWSER_TEST_PORTS, MAIL_URL } from './ports';
+
+/** The browser-test stack's Supabase API. */
+export const API_URL = `http://127.0.0.1:${BROWSER_TEST_PORTS.api}`;
 
 export const DEMO_USER = { email: 'demo@example.com', password: 'demo-password' } as const;
 export const PASSWORD = 'correct-horse-battery';
@@ -31,6 +38,30 @@ export async function signUp(page: Page, email = randomEmail()): Promise<string>
 export async function followMailLink(page: Page, email: string, subject: string): Promise<void> {
   const link = linkIn(await waitForMail(MAIL_URL, email, { subject }));
   await page.goto(link);
+}
+
+/** A supabase-js client signed in as a user the browser created (to look at what the page stored). */
+export async function signedInClient(email: string) {
+  const { anonKey } = await apiKeys(SUPABASE_LOCAL_JWT_SECRET);
+  const client = createClient(API_URL, anonKey, { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket } });
+  const { error } = await client.auth.signInWithPassword({ email, password: PASSWORD });
+  expect(error).toBeNull();
+  return client;
+}
+
+/**
+ * A second user, freshly signed up in a browser context of their own: `check` gets their page and a
+ * supabase-js client with their session (to try what they can reach). The context is closed afterwards.
+ */
+export async function asAnotherUser(browser: Browser, check: (page: Page, client: SupabaseClient) => Promise<void>): Promise<void> {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const email = await signUp(page);
+    await check(page, await signedInClient(email));
+  } finally {
+    await context.close();
+  }
 }
 
 export async function signIn(page: Page, email: string, password: string): Promise<void> {

@@ -10,10 +10,13 @@
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
+import { createClient } from '@supabase/supabase-js';
 import { REPO_ROOT, SUPABASE_LOCAL_JWT_SECRET } from '../../local-stack/config.ts';
 import { copyProject } from '../../local-stack/project-copy.ts';
 import { makeDataDir } from '../../local-stack/scratch-cluster.ts';
 import { startStack } from '../../local-stack/stack.ts';
+import { nodeRealtimeOptions } from '../../lib/supabase/node-realtime.ts';
+import { seedImages } from '../../scripts/seed-images.ts';
 import { BROWSER_TEST_PORTS } from './ports.ts';
 
 export const NEXT_BIN = path.join(REPO_ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
@@ -46,12 +49,25 @@ export async function startBrowserTestStack(prefix: string): Promise<BrowserTest
     },
     { ephemeral: true },
   );
-  // The worker runs simulated jobs; quick heartbeats so cancel requests land within a second.
+  // The worker runs simulated and local (image) jobs; quick heartbeats so cancel requests land within a second.
   const worker = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'worker', 'main.ts')], {
     cwd: REPO_ROOT,
-    env: { ...process.env, DATABASE_URL: stack.info.dbUrl, WORKER_LEASE_SECONDS: '3', WORKER_POLL_INTERVAL_MS: '500', LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      DATABASE_URL: stack.info.dbUrl,
+      SUPABASE_URL: stack.info.apiUrl,
+      SUPABASE_SERVICE_ROLE_KEY: stack.info.serviceRoleKey,
+      WORKER_LEASE_SECONDS: '3',
+      WORKER_POLL_INTERVAL_MS: '500',
+      LOG_LEVEL: 'warn',
+    },
     stdio: 'inherit',
   });
+  // The demo user's sample photos and image jobs, as `npm run dev` adds them.
+  await seedImages(
+    createClient(stack.info.apiUrl, stack.info.serviceRoleKey, { auth: { persistSession: false }, realtime: nodeRealtimeOptions }),
+    () => {},
+  );
   const workerExited = new Promise((resolve) => worker.on('exit', resolve));
   return {
     env: {

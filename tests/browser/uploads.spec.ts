@@ -1,22 +1,8 @@
-import { createClient } from '@supabase/supabase-js';
 import { expect, test } from '@playwright/test';
 import sharp from 'sharp';
 import { SUPABASE_LOCAL_JWT_SECRET } from '../../local-stack/config.ts';
 import { apiKeys } from '../../local-stack/keys.ts';
-import WebSocket from 'ws';
-import { collectPageErrors, createJob, createProject, jobCard, PASSWORD, pngFile, signUp, uploadPhoto } from './helpers';
-import { BROWSER_TEST_PORTS } from './ports';
-
-const API_URL = `http://127.0.0.1:${BROWSER_TEST_PORTS.api}`;
-
-/** A supabase-js client signed in as a user the browser created (to look at what the page stored). */
-async function signedInClient(email: string) {
-  const { anonKey } = await apiKeys(SUPABASE_LOCAL_JWT_SECRET);
-  const client = createClient(API_URL, anonKey, { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket } });
-  const { error } = await client.auth.signInWithPassword({ email, password: PASSWORD });
-  expect(error).toBeNull();
-  return client;
-}
+import { API_URL, asAnotherUser, collectPageErrors, createJob, createProject, jobCard, pngFile, signedInClient, signUp, uploadPhoto } from './helpers';
 
 test('a fresh user uploads a real PNG, sees its thumbnail and queues a job on it; another user cannot read it', async ({ page, browser }) => {
   const errors = collectPageErrors(page);
@@ -43,12 +29,8 @@ test('a fresh user uploads a real PNG, sees its thumbnail and queues a job on it
   expect((await owner.storage.from('product-images').download(asset.storage_path)).error).toBeNull();
 
   // A second user: nothing in their dashboard, and neither the path nor the URLs open the file for them.
-  const otherContext = await browser.newContext();
-  try {
-    const other = await otherContext.newPage();
-    const otherEmail = await signUp(other);
+  await asAnotherUser(browser, async (other, intruder) => {
     await expect(other.getByText('red-sneaker.png')).toHaveCount(0);
-    const intruder = await signedInClient(otherEmail);
     expect((await intruder.storage.from('product-images').download(asset.storage_path)).error).toMatchObject({ statusCode: '404' });
     expect((await intruder.storage.from('product-images').createSignedUrl(asset.storage_path, 60)).error).toMatchObject({ statusCode: '404' });
     const { anonKey } = await apiKeys(SUPABASE_LOCAL_JWT_SECRET);
@@ -60,9 +42,7 @@ test('a fresh user uploads a real PNG, sees its thumbnail and queues a job on it
     expect(await byUrl.json()).toMatchObject({ statusCode: '404', message: 'Object not found' });
     const publicUrl = await other.request.get(`${API_URL}/storage/v1/object/public/product-images/${asset.storage_path}`);
     expect(await publicUrl.json()).toMatchObject({ statusCode: '404', message: 'Bucket not found' });
-  } finally {
-    await otherContext.close();
-  }
+  });
   expect(errors).toEqual([]);
 });
 

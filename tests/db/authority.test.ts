@@ -3,7 +3,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anon, asRole, probeAs, serviceRole, sqlError, user, type Actor } from '../support/as-role.ts';
 import { clusterUrl, createTestDatabase, type TestDatabase } from '../support/cluster.ts';
-import { createJob, createOwner, type Owner } from '../support/job-fixtures.ts';
+import { createJob, createOwner, createStoredAsset, type Owner } from '../support/job-fixtures.ts';
 
 // Who may write what about a job (docs/GENERATION_JOBS_SCHEMA.md, "Who may do what"), checked at the SQL
 // level with the roles PostgREST uses. tests/api/job-authority.test.ts repeats the essentials over HTTP.
@@ -65,7 +65,9 @@ describe('creating a job through the API', () => {
   });
 
   it('new jobs default to the local provider', async () => {
-    const [row] = await probeAs(db.sql, me, (tx) => tx`insert into public.generation_jobs (project_id, mode) values (${alice.projectId}, 'shadow') returning provider, cost_cents`);
+    const photo = await createStoredAsset(db.sql, alice.userId, alice.projectId);
+    const [row] = await probeAs(db.sql, me, (tx) => tx`
+      insert into public.generation_jobs (project_id, mode, input_asset_id) values (${alice.projectId}, 'shadow', ${photo}) returning provider, cost_cents`);
     expect(row).toEqual({ provider: 'local', cost_cents: 80 });
   });
 

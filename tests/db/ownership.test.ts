@@ -79,7 +79,7 @@ describe('a job can only use its owner\'s project and an asset of that project',
   it('is backed by composite foreign keys when the rules trigger is bypassed (superuser)', async () => {
     const error = await sqlError(db.sql.begin(async (tx) => {
       await tx`alter table public.generation_jobs disable trigger generation_jobs_enforce_rules`;
-      await tx`insert into public.generation_jobs (user_id, project_id, mode) values (${alice.userId}, ${bob.projectId}, 'lifestyle')`;
+      await tx`insert into public.generation_jobs (user_id, project_id, mode, provider) values (${alice.userId}, ${bob.projectId}, 'lifestyle', 'simulated')`;
     }));
     expect(error).toMatchObject({ code: '23503', constraint_name: 'generation_jobs_project_id_fkey' });
   });
@@ -197,7 +197,7 @@ describe('mode and error_message rules', () => {
   it('keeps the check constraint as a backstop when the trigger is bypassed', async () => {
     const error = await sqlError(db.sql.begin(async (tx) => {
       await tx`alter table public.generation_jobs disable trigger generation_jobs_enforce_rules`;
-      await tx`insert into public.generation_jobs (user_id, project_id, mode, error_message) values (${alice.userId}, ${alice.projectId}, 'lifestyle', 'x')`;
+      await tx`insert into public.generation_jobs (user_id, project_id, mode, provider, error_message) values (${alice.userId}, ${alice.projectId}, 'lifestyle', 'simulated', 'x')`;
     }));
     expect(error).toMatchObject({ code: '23514', constraint_name: 'generation_jobs_error_message_check' });
   });

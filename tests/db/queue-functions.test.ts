@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { user } from '../support/as-role.ts';
 import { asRole } from '../support/as-role.ts';
 import { createTestDatabase, type TestDatabase } from '../support/cluster.ts';
-import { createAsset, createJob, createOwner, type Owner } from '../support/job-fixtures.ts';
+import { createAsset, createJob, createOwner, createStoredAsset, type Owner } from '../support/job-fixtures.ts';
 
 // The worker's SQL contract (schema job_queue), called as the worker calls it: the database owner.
 // tests/worker/ drives the same functions through real worker processes.
@@ -63,7 +63,10 @@ describe('claim_jobs', () => {
     const future = await queued();
     await db.sql`update public.generation_jobs set run_at = now() + interval '1 hour' where id = ${future}`;
     await createJob(db.sql, { userId: owner.userId, projectId: owner.projectId, provider: 'manual' });
-    const local = await queued({ provider: 'local' });
+    const local = await createJob(db.sql, {
+      userId: owner.userId, projectId: owner.projectId, provider: 'local', mode: 'upscale',
+      inputAssetId: await createStoredAsset(db.sql, owner.userId, owner.projectId),
+    });
 
     const claimed = await claim('w1', 10);
     expect(claimed.map((c) => c.id)).toEqual([urgent, late]);

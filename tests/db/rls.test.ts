@@ -44,7 +44,7 @@ const tables = () => ({
   generation_jobs: {
     id: alice.jobs[0],
     insert: (userId: string) =>
-      [`insert into public.generation_jobs (user_id, project_id, mode) values ($1, $2, 'studio-white') returning id`, [userId, alice.projectId]] as const,
+      [`insert into public.generation_jobs (user_id, project_id, mode, provider) values ($1, $2, 'studio-white', 'simulated') returning id`, [userId, alice.projectId]] as const,
     update: `update public.generation_jobs set mode = 'upscale' where id = $1`,
   },
 });

@@ -10,7 +10,7 @@ afterAll(async () => {
 });
 
 describe('generation_jobs table (the seed\'s 10 columns, then the queue\'s)', () => {
-  it('has the seed\'s 10 columns, then the 16 of the job queue, with their types, nullability and defaults', async () => {
+  it('has the seed\'s 10 columns, then the 16 of the job queue and the image providers\' one, with their types, nullability and defaults', async () => {
     const columns = await db.sql<{ column_name: string; data_type: string; is_nullable: string; column_default: string | null }[]>`
       select column_name, data_type, is_nullable, column_default
       from information_schema.columns
@@ -50,6 +50,7 @@ describe('generation_jobs table (the seed\'s 10 columns, then the queue\'s)', ()
       column('output_asset_id', 'uuid', true),
       column('retry_of', 'uuid', true),
       column('idempotency_key', 'text', true),
+      column('provider_job_id', 'text', true),
     ]);
   });
 
@@ -89,6 +90,7 @@ describe('generation_jobs table (the seed\'s 10 columns, then the queue\'s)', ()
       'generation_jobs_params_check',
       'generation_jobs_priority_check',
       'generation_jobs_provider_check',
+      'generation_jobs_provider_job_id_check',
       'generation_jobs_run_at_check',
       'generation_jobs_status_check',
       'generation_jobs_timestamps_check',
@@ -161,6 +163,7 @@ describe('generation_jobs table (the seed\'s 10 columns, then the queue\'s)', ()
       // BEFORE triggers fire in name order: the rules first, updated_at last.
       { tgname: 'generation_jobs_enforce_rules', fn: 'enforce_generation_job_rules', per_row: true },
       { tgname: 'generation_jobs_guard_delete', fn: 'guard_generation_job_delete', per_row: true },
+      { tgname: 'generation_jobs_image_rules', fn: 'enforce_image_job_rules', per_row: true },
       { tgname: 'generation_jobs_log_inserts', fn: 'log_generation_job_inserts', per_row: false },
       { tgname: 'generation_jobs_log_updates', fn: 'log_generation_job_updates', per_row: false },
       { tgname: 'generation_jobs_reject_repeated_status', fn: 'reject_repeated_job_status', per_row: true },
@@ -281,8 +284,9 @@ describe('the job queue\'s objects', () => {
                    where has_function_privilege(r, p.oid, 'execute')) as callers
       from pg_proc p where p.pronamespace = 'job_queue'::regnamespace and p.prosecdef order by 1`;
     expect(functions.map((f) => f.name)).toEqual([
-      'cancel_jobs', 'claim_jobs', 'complete_jobs', 'fail_jobs', 'heartbeat', 'prune_workers',
-      'register_worker', 'release_jobs', 'rescue_expired_jobs', 'stop_worker',
+      'cancel_jobs', 'claim_jobs', 'complete_jobs', 'complete_jobs_with_output', 'discardable_outputs', 'enable_modes',
+      'fail_jobs', 'heartbeat', 'job_inputs', 'prune_workers', 'register_worker', 'release_jobs', 'rescue_expired_jobs',
+      'set_provider_job_id', 'stop_worker',
     ]);
     for (const f of functions) {
       // The claim also keeps to its index in claim order (see the migration).

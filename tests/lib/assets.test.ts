@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteAsset, getAssetThumbnailUrls, PRODUCT_IMAGES_BUCKET, uploadAsset } from '../../lib/db/assets-core.ts';
-import { ForbiddenError, NotFoundError, ValidationError } from '../../lib/db/errors.ts';
+import { deleteAsset, getAssetFileUrls, getAssetThumbnailUrls, PRODUCT_IMAGES_BUCKET, uploadAsset } from '../../lib/db/assets-core.ts';
+import { ForbiddenError, GenerationJobError, NotFoundError, ValidationError } from '../../lib/db/errors.ts';
 import { createProject } from '../../lib/db/projects-core.ts';
 import { startTestApi, type TestApi } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/cluster.ts';
@@ -112,6 +112,18 @@ describe('thumbnails and delete', () => {
     const meta = await sharp(Buffer.from(await response.arrayBuffer())).metadata();
     expect({ width: meta.width, height: meta.height }).toEqual({ width: 120, height: 120 });
     expect(await getAssetThumbnailUrls(bob.client, [asset])).toEqual({});
+  });
+
+  it('signs full-size view and download URLs; another user gets none', async () => {
+    const asset = await uploadAsset(alice.client, { project_id: aliceProject, file: await photo(300, 200, 'full.png'), name: 'Full size.png' });
+    const urls = await getAssetFileUrls(alice.client, asset);
+    const view = await fetch(urls.view);
+    expect(view.status).toBe(200);
+    expect((await sharp(Buffer.from(await view.arrayBuffer())).metadata()).width).toBe(300);
+    const download = await fetch(urls.download);
+    expect(download.headers.get('content-disposition')).toMatch(/^attachment; filename=Full%20size\.png/);
+    await expect(getAssetFileUrls(bob.client, asset)).rejects.toBeInstanceOf(GenerationJobError);
+    await expect(getAssetFileUrls(alice.client, { bucket: null, storage_path: 'x/y.png', name: 'legacy' })).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('deletes the file and the row; another user’s asset is not found', async () => {

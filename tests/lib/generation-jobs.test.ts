@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createClient } from '@supabase/supabase-js';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uploadAsset } from '../../lib/db/assets-core.ts';
 import type { Database } from '../../lib/db/database.types.ts';
 import { nodeRealtimeOptions } from '../../lib/supabase/node-realtime.ts';
 import { bindClient } from '../../lib/db/client-binding.ts';
@@ -211,7 +213,13 @@ describe('lib/db generation-job helpers over a real session', () => {
   it('a job with a cost and no provider is a manual job (the seed\'s call); without a cost it runs on the default provider', async () => {
     const manual = await a.createGenerationJob({ project_id: projectId, mode: 'lifestyle', cost_cents: 250 });
     expect(manual).toMatchObject({ provider: 'manual', cost_cents: 250 });
-    const priced = await a.createGenerationJob({ project_id: projectId, mode: 'lifestyle' });
+    // The default provider makes images: it needs an uploaded photo (PI002 otherwise).
+    const noPhoto = await a.createGenerationJob({ project_id: projectId, mode: 'lifestyle' }).catch((e: unknown) => e);
+    expect(noPhoto).toBeInstanceOf(ValidationError);
+    expect((noPhoto as ValidationError).code).toBe('PI002');
+    const png = await sharp({ create: { width: 80, height: 80, channels: 3, background: '#c84' } }).png().toBuffer();
+    const photo = await uploadAsset(alice.client, { project_id: projectId, file: new File([new Uint8Array(png)], 'mug.png', { type: 'image/png' }) });
+    const priced = await a.createGenerationJob({ project_id: projectId, mode: 'lifestyle', input_asset_id: photo.id });
     expect(priced).toMatchObject({ provider: 'local', cost_cents: 250, max_attempts: 3 });
     const simulated = await a.createGenerationJob({ project_id: projectId, mode: 'upscale', provider: 'simulated', params: { duration_ms: 5 }, idempotency_key: 'k-1' });
     expect(simulated).toMatchObject({ provider: 'simulated', cost_cents: 60, params: { duration_ms: 5 }, idempotency_key: 'k-1' });

@@ -15,6 +15,20 @@ export async function createAsset(sql: postgres.Sql, userId: string, projectId: 
   return row.id;
 }
 
+/**
+ * An asset with a file, as an upload leaves it: a storage.objects row in product-images (bytes are the
+ * Storage API's business; the database only checks the row exists) and the asset naming it.
+ */
+export async function createStoredAsset(sql: postgres.Sql, userId: string, projectId: string, name = 'photo.png'): Promise<string> {
+  const path = `${userId}/${projectId}/${crypto.randomUUID()}.png`;
+  await sql`insert into storage.objects (bucket_id, name, version, metadata) values ('product-images', ${path}, ${crypto.randomUUID()}, '{"size": 1024, "mimetype": "image/png"}')`;
+  const [row] = await sql<{ id: string }[]>`
+    insert into public.assets (user_id, project_id, name, storage_path, bucket, kind, mime_type, width, height)
+    values (${userId}, ${projectId}, ${name}, ${path}, 'product-images', 'input', 'image/png', 640, 480)
+    returning id`;
+  return row.id;
+}
+
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled';
 export type JobProvider = 'manual' | 'simulated' | 'local' | 'http';
 

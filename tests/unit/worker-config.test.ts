@@ -44,3 +44,48 @@ describe('worker configuration (environment, checked with zod)', () => {
     );
   });
 });
+
+describe('worker configuration of the image providers', () => {
+  const storage = { SUPABASE_URL: 'http://127.0.0.1:54321', SUPABASE_SERVICE_ROLE_KEY: 'service-role-key-of-the-project' };
+
+  it('runs local when Storage is configured, http when a model API is too; says what it left out', () => {
+    expect(loadConfig({}).notes).toEqual([expect.stringMatching(/^local provider not started: set SUPABASE_URL .* SUPABASE_SERVICE_ROLE_KEY/)]);
+    expect(loadConfig(storage)).toMatchObject({ providers: ['simulated', 'local'], storage: { url: storage.SUPABASE_URL }, http: null, notes: [] });
+    const fallback = loadConfig({ NEXT_PUBLIC_SUPABASE_URL: 'https://ref.supabase.co', SUPABASE_SERVICE_ROLE_KEY: storage.SUPABASE_SERVICE_ROLE_KEY });
+    expect(fallback.storage?.url).toBe('https://ref.supabase.co');
+    const noModel = loadConfig({ ...storage, HTTP_PROVIDER_BASE_URL: 'https://api.replicate.com/v1/' });
+    expect(noModel.providers).toEqual(['simulated', 'local']);
+    expect(noModel.notes).toEqual([expect.stringMatching(/http provider not started: it needs a model/)]);
+    const hosted = loadConfig({
+      ...storage,
+      HTTP_PROVIDER_BASE_URL: 'https://api.replicate.com/v1/',
+      HTTP_PROVIDER_TOKEN: 'r8_token',
+      HTTP_PROVIDER_MODEL_UPSCALE: 'nightmareai/real-esrgan',
+      HTTP_PROVIDER_MODEL_BACKGROUND_REMOVAL: 'cjwbw/rembg:fb8af171cfa1616ddcf1242c093f9c46bcada5ad4cf6f2fbe8b81b330ec5c003',
+    });
+    expect(hosted.providers).toEqual(['simulated', 'local', 'http']);
+    expect(hosted.http).toMatchObject({
+      baseUrl: 'https://api.replicate.com/v1',
+      token: 'r8_token',
+      models: { upscale: 'nightmareai/real-esrgan', 'background-removal': expect.stringMatching(/^cjwbw\/rembg:/) },
+      imageInput: 'url',
+      inputKey: 'image',
+      maxRetryAfterMs: 60_000,
+    });
+    expect(hosted.images).toEqual({ concurrency: 2, sharpThreads: 0, maxInputPixels: 40_000_000, maxOutputPixels: 40_000_000 });
+  });
+
+  it('refuses image providers named without their configuration, and bad values, naming the variables', () => {
+    expect(() => loadConfig({ WORKER_PROVIDERS: 'local' })).toThrow(/WORKER_PROVIDERS: the local and http providers read and write images in Storage: set SUPABASE_URL/);
+    expect(() => loadConfig({ ...storage, WORKER_PROVIDERS: 'http' })).toThrow(/the http provider needs HTTP_PROVIDER_BASE_URL/);
+    expect(() => loadConfig({ ...storage, WORKER_PROVIDERS: 'http', HTTP_PROVIDER_BASE_URL: 'https://api.example.com' })).toThrow(/needs a model for at least one mode/);
+    const attempt = () =>
+      loadConfig({ ...storage, HTTP_PROVIDER_BASE_URL: 'ftp://x', HTTP_PROVIDER_MODEL_SHADOW: 'not a model', WORKER_IMAGE_CONCURRENCY: '0', HTTP_PROVIDER_IMAGE_INPUT: 'bytes' });
+    expect(attempt).toThrow(ConfigError);
+    try {
+      attempt();
+    } catch (error) {
+      for (const name of ['HTTP_PROVIDER_BASE_URL', 'HTTP_PROVIDER_MODEL_SHADOW', 'WORKER_IMAGE_CONCURRENCY', 'HTTP_PROVIDER_IMAGE_INPUT']) expect((error as Error).message).toContain(name);
+    }
+  });
+});

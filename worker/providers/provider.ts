@@ -1,4 +1,5 @@
 import type { JobProvider } from '../../lib/db/job-types.ts';
+import type { ImageMimeType } from '../../lib/images/image-info.ts';
 import type { Logger } from '../log.ts';
 
 /** A claimed job, as a provider sees it. */
@@ -20,10 +21,31 @@ export interface ProviderJob {
   timeoutMs: number;
 }
 
+/**
+ * An image the attempt stored at generated-images/{user_id}/{project_id}/{job_id}.{extension}. The job system
+ * records it as the job's output asset in the same call that completes the job (fenced by the lease).
+ */
+export interface StoredOutput {
+  extension: 'png' | 'jpg' | 'webp';
+  /** The asset's name, as the owner sees it. */
+  name: string;
+  mimeType: ImageMimeType;
+  width: number;
+  height: number;
+}
+
 /** What a successful run reports: the final cost, and the generated asset when there is one. */
 export interface ProviderResult {
   costCents: number;
+  /** An existing asset to record as the output. */
   outputAssetId?: string | null;
+  /** A stored file to record as the output asset. */
+  output?: StoredOutput;
+  /**
+   * Removes what the attempt stored unless the job holds it; the runner calls it when the completion is
+   * refused or the lease was lost, so a result that is not recorded leaves no object behind. Never throws.
+   */
+  discard?: () => Promise<void>;
 }
 
 /** Why the signal fired. */
@@ -59,6 +81,8 @@ export interface RunContext {
   /** Fires on timeout, cancel, lease loss, or shutdown after the grace period; `signal.reason` is a JobAbortedError. */
   signal: AbortSignal;
   log: Logger;
+  /** The fencing token of this attempt's claim, for the job_queue calls a provider makes about the job. */
+  leaseToken: string;
 }
 
 /**

@@ -15,6 +15,16 @@ test('the login page renders and signing in reaches the dashboard, with no CSP v
   await expect(page).toHaveURL(/\/jobs-test$/);
   await expect(page.getByTestId('user-email')).toHaveText(DEMO_USER.email);
   await expect(page.getByRole('article').first()).toBeVisible();
+
+  // An output of the sample photos opens full size (StrictMode's double effect signs it twice, harmlessly).
+  const output = page.getByRole('button', { name: /^Open the output of .* full size$/ }).first();
+  await expect(output).toBeVisible({ timeout: 60_000 });
+  await output.click();
+  const viewer = page.getByRole('dialog', { name: /^Output of / });
+  await expect(viewer.getByRole('img')).toBeVisible();
+  await expect(viewer.getByRole('link', { name: 'Download' })).toHaveAttribute('href', /download=/);
+  await page.keyboard.press('Escape');
+  await expect(viewer).toBeHidden();
   expect(violations).toEqual([]);
   expect(errors).toEqual([]);
 });
