@@ -21,7 +21,8 @@ export default defineConfig({
   workers: 1,
   // Sign-ups confirm through the local inbox (as with confirmations on in hosted projects): a few seconds more.
   timeout: 90_000,
-  expect: { timeout: 10_000 },
+  // Generous: a busy 2-core machine can take seconds for a sign-in (bcrypt) or a first render.
+  expect: { timeout: 20_000 },
   retries: process.env.CI ? 1 : 0,
   reporter: process.env.CI ? [['list']] : [['list'], ['html', { open: 'never' }]],
   use: {
