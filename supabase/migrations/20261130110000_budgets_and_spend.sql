@@ -447,17 +447,17 @@ revoke execute on function
   public.track_job_spend_deletes()
   from public, anon, authenticated, service_role;
 
-create trigger generation_jobs_track_spend_inserts
+create trigger generation_jobs_budget_spend_inserts
   after insert on public.generation_jobs
   referencing new table as new_rows
   for each statement execute function public.track_job_spend_inserts();
 
-create trigger generation_jobs_track_spend_updates
+create trigger generation_jobs_budget_spend_updates
   after update on public.generation_jobs
   referencing old table as old_rows new table as new_rows
   for each statement execute function public.track_job_spend_updates();
 
-create trigger generation_jobs_track_spend_deletes
+create trigger generation_jobs_budget_spend_deletes
   after delete on public.generation_jobs
   referencing old table as old_rows
   for each statement execute function public.track_job_spend_deletes();
