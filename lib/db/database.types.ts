@@ -576,7 +576,7 @@ export type Database = {
           previous_secret?: string | null
           previous_secret_expires_at?: string | null
           project_id: string
-          secret: string
+          secret?: string
           updated_at?: string
           url: string
           user_id?: string
@@ -901,7 +901,7 @@ export type Database = {
         }
       }
       set_budget: {
-        Args: { monthly_limit_cents: number; project_id: string }
+        Args: { monthly_limit_cents: number; project_id?: string }
         Returns: {
           created_at: string
           id: string

@@ -642,8 +642,8 @@ $$;
 -- What owners call: set a budget, read budgets against spend
 -- ---------------------------------------------------------------------------------------------------
 
--- Creates or changes the caller's budget for a project (or, with project_id null, for the account).
-create function public.set_budget(project_id uuid, monthly_limit_cents bigint)
+-- Creates or changes the caller's budget for a project (or, without project_id, for the account).
+create function public.set_budget(monthly_limit_cents bigint, project_id uuid default null)
 returns public.budgets
 language plpgsql
 volatile
@@ -662,8 +662,8 @@ begin
 end;
 $$;
 
-comment on function public.set_budget(uuid, bigint) is
-  'Creates or changes one of the caller''s budgets: project_id null for the account. Returns the row.';
+comment on function public.set_budget(bigint, uuid) is
+  'Creates or changes one of the caller''s budgets: project_id null (or left out) for the account. Returns the row.';
 
 -- The caller's budgets against the month's spend: one 'account' row (limit_cents null without an account
 -- budget), then one 'project' row per project that has a budget or spend in the month, by name.
@@ -706,6 +706,6 @@ comment on function public.get_budget_usage(date) is
   'The caller''s budgets and spend for a month (default: the current UTC month): an account row, then one row '
   'per project with a budget or spend. limit_cents is null where no budget is set.';
 
-revoke execute on function public.set_budget(uuid, bigint), public.get_budget_usage(date) from public, anon;
-grant execute on function public.set_budget(uuid, bigint), public.get_budget_usage(date) to authenticated, service_role;
+revoke execute on function public.set_budget(bigint, uuid), public.get_budget_usage(date) from public, anon;
+grant execute on function public.set_budget(bigint, uuid), public.get_budget_usage(date) to authenticated, service_role;
 revoke execute on function public.job_spend_month(timestamptz), public.format_cents(bigint) from anon;

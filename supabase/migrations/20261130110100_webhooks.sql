@@ -42,7 +42,8 @@ create table public.webhook_endpoints (
   url text not null,
   description text,
   event_types text[] not null default array['job.succeeded', 'job.failed', 'job.canceled'],
-  secret text not null,
+  -- '' asks the rules trigger for a generated secret (a default, so inserts may leave it out).
+  secret text not null default '',
   previous_secret text,
   previous_secret_expires_at timestamptz,
   enabled boolean not null default true,
@@ -93,13 +94,15 @@ declare
 begin
   if tg_op = 'INSERT' then
     column_name := case
-      when api_caller and new.secret is not null then 'secret'
+      when api_caller and new.secret <> '' then 'secret'
       when new.previous_secret is not null or new.previous_secret_expires_at is not null then 'previous_secret'
       when new.consecutive_failures <> 0 then 'consecutive_failures'
       when new.disabled_reason is not null then 'disabled_reason'
     end;
     if column_name is null then
-      new.secret := coalesce(new.secret, public.new_webhook_secret());
+      if new.secret = '' then
+        new.secret := public.new_webhook_secret();
+      end if;
       return new;
     end if;
   else

@@ -28,7 +28,7 @@ async function spend(owner: { userId: string; projectId: string }): Promise<Spen
 }
 
 async function setBudget(userId: string, projectId: string | null, cents: number) {
-  await asRole(db.sql, user(userId), (tx) => tx`select public.set_budget(${projectId}, ${cents})`);
+  await asRole(db.sql, user(userId), (tx) => tx`select public.set_budget(monthly_limit_cents => ${cents}, project_id => ${projectId})`);
 }
 
 /** A simulated job created by its owner through the API's role (priced by its mode). */
@@ -250,7 +250,7 @@ describe('who sees budgets and spend', () => {
       usage: await tx`select project_id from public.get_budget_usage() where scope = 'project'`,
     }));
     expect(seen).toEqual({ budgets: [], spend: [], usage: [] });
-    expect((await sqlError(asRole(db.sql, user(bob.userId), (tx) => tx`select public.set_budget(${alice.projectId}, 1)`))).code).toBe('23503');
+    expect((await sqlError(asRole(db.sql, user(bob.userId), (tx) => tx`select public.set_budget(monthly_limit_cents => 1, project_id => ${alice.projectId})`))).code).toBe('23503');
     expect((await sqlError(asRole(db.sql, anon, (tx) => tx`select * from public.budgets`))).code).toBe('42501');
     expect((await sqlError(asRole(db.sql, anon, (tx) => tx`select * from public.job_spend`))).code).toBe('42501');
     expect((await sqlError(asRole(db.sql, user(alice.userId), (tx) => tx`update public.job_spend set reserved_cents = 0`))).code).toBe('42501');

@@ -113,7 +113,7 @@ describe('the outbox', () => {
         throw new Error('rollback');
       })
       .catch(() => undefined);
-    await asRole(db.sql, user(alice.userId), (tx) => tx`select public.set_budget(${alice.projectId}, 0)`);
+    await asRole(db.sql, user(alice.userId), (tx) => tx`select public.set_budget(monthly_limit_cents => 0, project_id => ${alice.projectId})`);
     expect((await sqlError(enqueueSimulatedJobs(db.sql, alice, 1))).code).toBe('PJ008');
     expect(await deliveriesOf(hook.id)).toEqual([]);
     await asRole(db.sql, user(alice.userId), (tx) => tx`delete from public.budgets`);
