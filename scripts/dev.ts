@@ -32,6 +32,8 @@ if (hosted) {
   env.NEXT_PUBLIC_SUPABASE_ANON_KEY = info.anonKey;
   env.SUPABASE_SERVICE_ROLE_KEY = info.serviceRoleKey;
   env.DATABASE_URL = info.dbUrl;
+  // Webhook receivers of a local setup are local too (127.0.0.1, a LAN address): deliver to them.
+  env.WEBHOOK_ALLOW_PRIVATE_TARGETS ??= 'true';
   console.log('');
 }
 

@@ -2,7 +2,9 @@
 
 import { Plus } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
+import { BudgetExceededError } from '@/lib/db/errors';
 import { costCentsSchema, modeSchema, type Asset, type GenerationMode, type NewGenerationJob } from '@/lib/db/job-types';
+import { BudgetRefusal } from '@/components/budgets/budget-refusal';
 import { buttonClass, inputClass, labelClass } from '@/components/ui/button-styles';
 import { FieldError } from './field-error';
 import { dollarsToCents, formatCents } from './format';
@@ -40,6 +42,7 @@ export function JobForm({ projectId, assets, modes, onCreate }: JobFormProps) {
   const [assetId, setAssetId] = useState('');
   const [errors, setErrors] = useState<FieldErrors>({});
   const [pending, setPending] = useState(false);
+  const [refusal, setRefusal] = useState<BudgetExceededError | null>(null);
 
   const providerModes = modes.filter((mode) => mode.provider === provider);
   const manual = provider === 'manual';
@@ -63,7 +66,8 @@ export function JobForm({ projectId, assets, modes, onCreate }: JobFormProps) {
     if (Object.keys(next).length > 0 || !mode.success) return;
 
     setPending(true);
-    await onCreate({
+    setRefusal(null);
+    const result = await onCreate({
       project_id: projectId,
       mode: mode.data,
       provider,
@@ -72,6 +76,7 @@ export function JobForm({ projectId, assets, modes, onCreate }: JobFormProps) {
       ...(params?.ok ? { params: params.value } : {}),
     });
     setPending(false);
+    if (!result.ok && result.error instanceof BudgetExceededError) setRefusal(result.error);
   }
 
   return (
@@ -164,6 +169,7 @@ export function JobForm({ projectId, assets, modes, onCreate }: JobFormProps) {
             ))}
           </select>
         </div>
+        {refusal && <BudgetRefusal error={refusal} />}
         <button type="submit" disabled={!projectId || pending || choices.length === 0} className={buttonClass('primary', 'w-full')}>
           <Plus aria-hidden="true" className="size-4" />
           {pending ? 'Queueing…' : 'Queue job'}

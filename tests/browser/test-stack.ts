@@ -57,10 +57,19 @@ export async function startBrowserTestStack(prefix: string): Promise<BrowserTest
     },
     { ephemeral: true },
   );
-  // The worker runs simulated jobs; quick heartbeats so cancel requests land within a second.
+  // The worker runs simulated jobs; quick heartbeats so cancel requests land within a second. Webhook
+  // receivers of the tests listen on 127.0.0.1, as a local stack's do: private targets are allowed.
   const worker = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'worker', 'main.ts')], {
     cwd: REPO_ROOT,
-    env: { ...process.env, DATABASE_URL: stack.info.dbUrl, WORKER_LEASE_SECONDS: '3', WORKER_POLL_INTERVAL_MS: '500', LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      DATABASE_URL: stack.info.dbUrl,
+      WORKER_LEASE_SECONDS: '3',
+      WORKER_POLL_INTERVAL_MS: '500',
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+      WEBHOOK_POLL_INTERVAL_MS: '500',
+      LOG_LEVEL: 'warn',
+    },
     stdio: 'inherit',
   });
   const workerExited = new Promise((resolve) => worker.on('exit', resolve));
