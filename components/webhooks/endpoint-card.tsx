@@ -4,7 +4,7 @@ import { Eye, EyeOff, KeyRound, ListTree, Power, Send, Trash2 } from 'lucide-rea
 import { useState } from 'react';
 import type { WebhookDelivery, WebhookEndpoint } from '@/lib/db/webhook-types';
 import { buttonClass } from '@/components/ui/button-styles';
-import { ModalDialog } from '@/components/ui/modal-dialog';
+import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { DeliveryLog } from './delivery-log';
 import type { Webhooks } from './use-webhooks';
 
@@ -84,35 +84,30 @@ export function EndpointCard({ endpoint, webhooks }: EndpointCardProps) {
       {logOpen && <DeliveryLog endpointUrl={endpoint.url} deliveries={webhooks.deliveries} onReplay={(delivery: WebhookDelivery) => webhooks.replay(delivery)} />}
 
       {dialog === 'rotate' && (
-        <ModalDialog titleId={`rotate-${endpoint.id}-title`} title="Rotate the signing secret?" onClose={() => setDialog(null)}>
-          <p className="mb-4 text-sm text-slate-700">
-            Messages get signed with a new secret. The current one keeps signing too for 24 hours, so you can update your
-            receiver without losing a message.
-          </p>
-          <div className="flex justify-end gap-2">
-            <button type="button" onClick={() => setDialog(null)} autoFocus className={buttonClass('secondary')}>
-              Cancel
-            </button>
-            <button type="button" onClick={() => act(() => webhooks.rotate(endpoint)).then(() => setDialog(null))} disabled={pending} className={buttonClass('primary')}>
-              {pending ? 'Rotating…' : 'Rotate secret'}
-            </button>
-          </div>
-        </ModalDialog>
+        <ConfirmDialog
+          titleId={`rotate-${endpoint.id}-title`}
+          title="Rotate the signing secret?"
+          confirmLabel="Rotate secret"
+          pendingLabel="Rotating…"
+          onConfirm={() => webhooks.rotate(endpoint)}
+          onClose={() => setDialog(null)}
+        >
+          Messages get signed with a new secret. The current one keeps signing too for 24 hours, so you can update your
+          receiver without losing a message.
+        </ConfirmDialog>
       )}
       {dialog === 'delete' && (
-        <ModalDialog titleId={`delete-endpoint-${endpoint.id}-title`} title="Delete this endpoint?" onClose={() => setDialog(null)}>
-          <p className="mb-4 text-sm text-slate-700">
-            {endpoint.url} stops receiving events, and its delivery log is deleted with it.
-          </p>
-          <div className="flex justify-end gap-2">
-            <button type="button" onClick={() => setDialog(null)} autoFocus className={buttonClass('secondary')}>
-              Cancel
-            </button>
-            <button type="button" onClick={() => act(() => webhooks.remove(endpoint)).then(() => setDialog(null))} disabled={pending} className={buttonClass('danger')}>
-              {pending ? 'Deleting…' : 'Delete endpoint'}
-            </button>
-          </div>
-        </ModalDialog>
+        <ConfirmDialog
+          titleId={`delete-endpoint-${endpoint.id}-title`}
+          title="Delete this endpoint?"
+          confirmLabel="Delete endpoint"
+          pendingLabel="Deleting…"
+          variant="danger"
+          onConfirm={() => webhooks.remove(endpoint)}
+          onClose={() => setDialog(null)}
+        >
+          {endpoint.url} stops receiving events, and its delivery log is deleted with it.
+        </ConfirmDialog>
       )}
     </article>
   );

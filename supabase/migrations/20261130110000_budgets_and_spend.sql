@@ -201,11 +201,10 @@ security definer
 set search_path = ''
 as $$
 begin
+  -- Driven by the pairs (a few), each looked up on budgets_user_id_idx.
   perform 1
-  from public.budgets b
-  where exists (
-    select 1 from unnest(p_user_ids, p_project_ids) as x(user_id, project_id)
-    where x.user_id = b.user_id and (b.project_id is null or b.project_id = x.project_id))
+  from (select distinct x.user_id, x.project_id from unnest(p_user_ids, p_project_ids) as x(user_id, project_id)) p
+  join public.budgets b on b.user_id = p.user_id and (b.project_id is null or b.project_id = p.project_id)
   order by b.user_id, b.project_id nulls first
   for update of b;
 end;

@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { Webhook } from 'standardwebhooks';
 import { startWebhookReceiver } from '../support/webhook-receiver';
-import { collectPageErrors, createJob, createProject, jobCard, signUp } from './helpers';
+import { collectPageErrors, createJob, createProject, jobCard, seriousViolations, signUp } from './helpers';
 
 // The browser-test stack runs a worker that delivers webhooks to local receivers (test-stack.ts).
 
@@ -33,6 +33,7 @@ test('set a budget, see a job refused with the reason, and the usage move with t
   await expect(refusal).toContainText(/monthly budget of project "Budgeted" exceeded: the limit is \$1\.00 for \d{4}-\d\d \(UTC\); \$0\.00 is spent and \$0\.60 reserved, and this job needs \$1\.20/);
   await expect(refusal.getByText('Needed')).toBeVisible();
   await expect(jobCard(page, 'studio-white')).toHaveCount(0);
+  expect(await seriousViolations(page)).toEqual([]);
 
   // Canceling the running job releases its reservation; then the same job fits.
   await jobCard(page, 'upscale').getByRole('button', { name: /^Cancel job upscale/ }).click();
@@ -93,6 +94,7 @@ test('add a webhook endpoint, reveal its secret, see deliveries logged, replay o
     await expect(log.locator('[data-event-type="job.succeeded"]')).toHaveCount(2);
     await expect(log.locator('[data-event-type="job.succeeded"]').filter({ hasText: 'replay of' })).toHaveAttribute('data-status', 'succeeded', { timeout: 20_000 });
     expect(receiver.received.filter((r) => r.headers['webhook-id'] === request.headers['webhook-id'])).toHaveLength(2);
+    expect(await seriousViolations(page)).toEqual([]);
 
     await endpoint.getByRole('button', { name: 'Disable' }).click();
     await expect(endpoint).toContainText('Disabled');
