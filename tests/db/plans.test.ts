@@ -67,13 +67,17 @@ describe('budget usage at this size', () => {
       from public.generation_jobs group by 1, 2, 3
       on conflict do nothing`;
     await db.sql`analyze public.job_spend`;
-    const plan = await explainAs(db.sql, someone, { statement: `select * from public.get_budget_usage('2025-12-01')`, params: [] });
-    const [row] = await asRole(db.sql, user(someone), (tx) => tx`select reserved_cents + settled_cents as total from public.get_budget_usage('2025-12-01') where scope = 'account'`);
-    expect(Number(row.total)).toBeGreaterThan(0);
+    const [{ month, expected }] = await db.sql<{ month: string; expected: string }[]>`
+      select public.job_spend_month(created_at)::text as month, sum(cost_cents) as expected from public.generation_jobs
+      where user_id = ${someone} group by 1 order by 1 desc limit 1`;
+    const plan = await explainAs(db.sql, someone, { statement: `select * from public.get_budget_usage($1)`, params: [month] });
+    const [row] = await asRole(db.sql, user(someone), (tx) => tx`
+      select reserved_cents + settled_cents as total from public.get_budget_usage(${month}) where scope = 'account'`);
+    expect(Number(row.total)).toBe(Number(expected));
     // A function scan hides its body: explain the body's reads directly.
     const body = await explainAs(db.sql, someone, {
-      statement: `select sum(s.reserved_cents), sum(s.settled_cents) from public.job_spend s where s.user_id = auth.uid() and s.month = '2025-12-01'`,
-      params: [],
+      statement: `select sum(s.reserved_cents), sum(s.settled_cents) from public.job_spend s where s.user_id = auth.uid() and s.month = $1`,
+      params: [month],
     });
     expect(plan.nodes.some((n) => n['Relation Name'] === 'generation_jobs')).toBe(false);
     expect(body.nodes.filter((n) => n['Relation Name'] === 'job_spend').map((n) => n['Node Type'])).not.toContain('Seq Scan');
