@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
 import { connection } from 'next/server';
-import type { ReactNode } from 'react';
+import type { CSSProperties, ReactNode } from 'react';
 import { Toaster } from 'sonner';
 import './globals.css';
 
@@ -17,7 +17,20 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
     <html lang="en">
       <body className="min-h-screen font-sans">
         {children}
-        <Toaster richColors closeButton position="top-right" />
+        {/* sonner's rich colours miss WCAG AA contrast on their pale backgrounds (4.3:1): darker text, 6:1 and up. */}
+        <Toaster
+          richColors
+          closeButton
+          position="top-right"
+          style={
+            {
+              '--success-text': 'hsl(140, 100%, 22%)',
+              '--info-text': 'hsl(210, 92%, 32%)',
+              '--warning-text': 'hsl(31, 92%, 28%)',
+              '--error-text': 'hsl(360, 100%, 35%)',
+            } as CSSProperties
+          }
+        />
       </body>
     </html>
   );

@@ -2,6 +2,7 @@
 
 import { AlertTriangle, RefreshCw } from 'lucide-react';
 import { buttonClass } from '@/components/ui/button-styles';
+import { BudgetPanel } from './budgets/budget-panel';
 import { AssetPanel } from './jobs/asset-panel';
 import type { DashboardData } from './jobs/dashboard-data';
 import { JobForm } from './jobs/job-form';
@@ -9,6 +10,7 @@ import { JobList } from './jobs/job-list';
 import { JobStatistics } from './jobs/job-statistics';
 import { ProjectPicker } from './jobs/project-picker';
 import { useJobsDashboard } from './jobs/use-jobs-dashboard';
+import { WebhookPanel } from './webhooks/webhook-panel';
 
 interface GenerationJobsTestClientProps {
   /** Loaded by the server component, so the first paint is complete. */
@@ -56,6 +58,7 @@ export default function GenerationJobsTestClient({ initialData, initialError = n
             onDelete={dashboard.deleteAsset}
           />
           <JobForm projectId={data.selectedProjectId} assets={data.assets} modes={data.modes} onCreate={dashboard.createJob} />
+          <BudgetPanel usage={data.budgetUsage} projectId={data.selectedProjectId} projectName={project?.name ?? null} onChanged={() => dashboard.refresh()} />
         </div>
         <div className="space-y-6 lg:col-span-3">
           <JobStatistics statistics={data.statistics} lastUpdated={dashboard.lastUpdated} />
@@ -75,6 +78,8 @@ export default function GenerationJobsTestClient({ initialData, initialError = n
           />
         </div>
       </div>
+
+      <WebhookPanel projectId={data.selectedProjectId} projectName={project?.name ?? null} />
     </div>
   );
 }

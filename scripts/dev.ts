@@ -35,6 +35,8 @@ if (hosted) {
   // Sample photos and jobs for the demo user (once: it does nothing when they exist).
   const seeded = await exitCode(run(['--import', 'tsx', path.join(REPO_ROOT, 'scripts', 'seed-images.ts')], env));
   if (seeded !== 0) console.log('The demo images were not added (see above); the app works without them.');
+  // Webhook receivers of a local setup are local too (127.0.0.1, a LAN address): deliver to them.
+  env.WEBHOOK_ALLOW_PRIVATE_TARGETS ??= 'true';
   console.log('');
 }
 

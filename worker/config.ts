@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { JobProvider } from '../lib/db/job-types.ts';
 import { IMAGE_MODES, type ImageMode } from '../lib/images/image-params.ts';
+import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from './webhooks/retry-schedule.ts';
 
 /** The local stack's database, as `supabase start` prints it: what `npm run worker` uses by default. */
 export const LOCAL_DATABASE_URL = 'postgresql://postgres:postgres@127.0.0.1:54322/postgres';
@@ -114,6 +115,51 @@ export interface HttpProviderConfig {
   inputKey: string;
 }
 
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((value) => ['true', '1', 'yes'].includes(value));
+
+/** Webhook delivery (docs/WORKER.md "Webhook delivery"). */
+const webhookEnvSchema = z
+  .object({
+    WEBHOOK_CONCURRENCY: integer('WEBHOOK_CONCURRENCY', 10, 0, 1000),
+    WEBHOOK_POLL_INTERVAL_MS: integer('WEBHOOK_POLL_INTERVAL_MS', 5000, 10, 600_000),
+    WEBHOOK_TIMEOUT_MS: integer('WEBHOOK_TIMEOUT_MS', 10_000, 100, 300_000),
+    WEBHOOK_LEASE_SECONDS: integer('WEBHOOK_LEASE_SECONDS', 60, 2, 3600),
+    WEBHOOK_RETRY_SCHEDULE: z
+      .string()
+      .default(DEFAULT_RETRY_SCHEDULE)
+      .transform((value, context) => {
+        const parsed = parseRetrySchedule(value);
+        if (parsed.ok) return parsed.delaysMs;
+        context.addIssue({ code: 'custom', message: `WEBHOOK_RETRY_SCHEDULE: ${parsed.error}` });
+        return z.NEVER;
+      }),
+    WEBHOOK_DISABLE_AFTER_FAILURES: integer('WEBHOOK_DISABLE_AFTER_FAILURES', 20, 1, 100_000),
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: flag.default(false),
+  })
+  .refine((env) => env.WEBHOOK_TIMEOUT_MS + 1000 <= env.WEBHOOK_LEASE_SECONDS * 1000, {
+    message: 'WEBHOOK_LEASE_SECONDS must exceed WEBHOOK_TIMEOUT_MS by at least a second (a delivery holds its lease while it is sent)',
+    path: ['WEBHOOK_LEASE_SECONDS'],
+  });
+
+export interface WebhookConfig {
+  /** Deliveries sent at once by this worker; 0: this worker sends none. */
+  concurrency: number;
+  /** Fallback when no NOTIFY arrives. */
+  pollIntervalMs: number;
+  /** Whole request: connect, send, status line and the response excerpt. */
+  timeoutMs: number;
+  /** How long a claimed delivery is this worker's; a killed worker's deliveries are retried after it. */
+  leaseSeconds: number;
+  /** Wait after each failed attempt; its length is the number of retries. */
+  retryScheduleMs: number[];
+  /** Consecutive failed attempts after which an endpoint is disabled. */
+  disableAfterFailures: number;
+  /** Deliver to loopback, private, link-local… addresses (the local stack); off in production. */
+  allowPrivateTargets: boolean;
+}
+
 export interface WorkerConfig {
   databaseUrl: string;
   /** Names this process in leases, events and job_queue.workers. */
@@ -142,6 +188,7 @@ export interface WorkerConfig {
   http: HttpProviderConfig | null;
   /** What the worker should say at start about its defaults (e.g. an image provider left out). */
   notes: string[];
+  webhooks: WebhookConfig;
 }
 
 export class ConfigError extends Error {}
@@ -151,8 +198,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   // Empty variables count as unset, so `WORKER_CONCURRENCY= npm run worker` keeps the default.
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = envSchema.safeParse(present);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `- ${issue.path.join('.') || 'environment'}: ${issue.message}`);
+  const webhooks = webhookEnvSchema.safeParse(present);
+  if (!parsed.success || !webhooks.success) {
+    const issues = [...(parsed.error?.issues ?? []), ...(webhooks.error?.issues ?? [])];
+    const lines = issues.map((issue) => `- ${issue.path.join('.') || 'environment'}: ${issue.message}`);
     throw new ConfigError(`The worker's environment is invalid:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
@@ -180,6 +229,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (problems.length > 0) {
     throw new ConfigError(`The worker's environment is invalid:\n${problems.map((problem) => `- ${problem}`).join('\n')}`);
   }
+  const w = webhooks.data;
   return {
     databaseUrl: e.DATABASE_URL,
     workerId: e.WORKER_ID ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
@@ -205,6 +255,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     http,
     notes,
+    webhooks: {
+      concurrency: w.WEBHOOK_CONCURRENCY,
+      pollIntervalMs: w.WEBHOOK_POLL_INTERVAL_MS,
+      timeoutMs: w.WEBHOOK_TIMEOUT_MS,
+      leaseSeconds: w.WEBHOOK_LEASE_SECONDS,
+      retryScheduleMs: w.WEBHOOK_RETRY_SCHEDULE,
+      disableAfterFailures: w.WEBHOOK_DISABLE_AFTER_FAILURES,
+      allowPrivateTargets: w.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+    },
   };
 }
 

@@ -5,21 +5,24 @@ import type { Logger } from './log.ts';
 export const DUE_JOBS_CHANNEL = 'generation_jobs_due';
 
 /**
- * LISTEN on a dedicated connection that is never recycled. When the connection drops (a database
- * restart), `ensureListening()` (called by the runner's loops) listens again and wakes the runner, since
- * notifications sent meanwhile are lost. Behind a transaction pooler LISTEN does not work at all: the
+ * LISTEN on a dedicated connection that is never recycled: `generation_jobs_due`, and on the same
+ * connection any channel added with `addChannel()` before the first `ensureListening()` (webhook
+ * deliveries). When the connection drops (a database restart), `ensureListening()` (called by the
+ * runner's loops) listens again and wakes every handler, since notifications sent meanwhile are lost. Behind a transaction pooler LISTEN does not work at all: the
  * runner's polling still finds the jobs.
  */
 export class DueJobsListener {
   private readonly sql: postgres.Sql;
+  private readonly handlers = new Map<string, (count: number) => void>();
   private listening = false;
   private attempt: Promise<void> | null = null;
 
   constructor(
     databaseUrl: string,
-    private readonly onDue: (count: number) => void,
+    onDue: (count: number) => void,
     private readonly log: Logger,
   ) {
+    this.handlers.set(DUE_JOBS_CHANNEL, onDue);
     // postgres.js calls `onnotify` for every notification (it is what its own sql.listen() is built on);
     // its type declarations leave the option out.
     const options: postgres.Options<Record<string, postgres.PostgresType>> & { onnotify(channel: string, payload: string): void } = {
@@ -30,7 +33,7 @@ export class DueJobsListener {
       onnotice: () => {},
       connection: { application_name: 'generation-worker-listen' },
       onnotify: (channel, payload) => {
-        if (channel === DUE_JOBS_CHANNEL) this.onDue(Math.max(1, Number.parseInt(payload, 10) || 1));
+        this.handlers.get(channel)?.(Math.max(1, Number.parseInt(payload, 10) || 1));
       },
       onclose: () => {
         if (this.listening) this.log.warn('LISTEN connection closed; polling until it is back');
@@ -38,6 +41,11 @@ export class DueJobsListener {
       },
     };
     this.sql = postgres(databaseUrl, options);
+  }
+
+  /** Another channel whose payload is a count (the webhook outbox's); call before listening starts. */
+  addChannel(channel: string, onDue: (count: number) => void): void {
+    this.handlers.set(channel, onDue);
   }
 
   get active(): boolean {
@@ -48,11 +56,11 @@ export class DueJobsListener {
   ensureListening(): Promise<void> {
     if (this.listening) return Promise.resolve();
     this.attempt ??= this.sql
-      .unsafe(`listen "${DUE_JOBS_CHANNEL}"`)
+      .unsafe([...this.handlers.keys()].map((channel) => `listen "${channel}"`).join(';'))
       .then(() => {
         this.listening = true;
-        this.log.debug({ channel: DUE_JOBS_CHANNEL }, 'listening');
-        this.onDue(1); // whatever was notified while we were not listening
+        this.log.debug({ channels: [...this.handlers.keys()] }, 'listening');
+        for (const onDue of this.handlers.values()) onDue(1); // whatever was notified while we were not listening
       })
       .catch((error: unknown) => {
         this.log.debug({ err: error }, 'LISTEN failed; will retry');

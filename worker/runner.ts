@@ -8,6 +8,8 @@ import { isRetryable, JobAbortedError, PermanentError, providerFor, type Provide
 import type { JobProvider } from '../lib/db/job-types.ts';
 import { leaseKey, Queue, type ClaimedJob, type Completion, type Failure, type FinishOutcome, type Lease, type OutputCompletion } from './queue.ts';
 import { Scheduler, type PeriodicTask } from './scheduler.ts';
+import { WebhookDeliverer } from './webhooks/deliverer.ts';
+import { DUE_WEBHOOKS_CHANNEL } from './webhooks/outbox.ts';
 
 interface ActiveJob {
   job: ClaimedJob;
@@ -48,6 +50,8 @@ export class Runner {
   private readonly failures: Batcher<Failure, FinishOutcome>;
   private readonly cancels: Batcher<Lease, FinishOutcome>;
   private readonly releases: Batcher<Lease, FinishOutcome>;
+  /** Sends the webhook outbox (null when WEBHOOK_CONCURRENCY is 0). */
+  private readonly webhooks: WebhookDeliverer | null;
 
   private stopping = false;
   /** Set once every result is written: heartbeats end. */
@@ -86,6 +90,12 @@ export class Runner {
         if (pruned > 0) this.log.info({ pruned }, 'forgot stopped workers');
       },
     });
+    const webhooks = config.webhooks.concurrency > 0 ? new WebhookDeliverer(sql, config.workerId, config.webhooks, log, config.completionDelayMs) : null;
+    this.webhooks = webhooks;
+    if (webhooks) {
+      this.listener.addChannel(DUE_WEBHOOKS_CHANNEL, () => webhooks.wake());
+      this.addPeriodicTask({ name: 'deliver-webhooks', intervalMs: config.webhooks.pollIntervalMs, run: () => webhooks.poll() });
+    }
   }
 
   /**
@@ -135,6 +145,7 @@ export class Runner {
     const deadline = Date.now() + 15_000;
     await Promise.all([this.completions, this.outputs, this.failures, this.cancels, this.releases].map((batcher) => batcher.drain(deadline)));
     await this.scheduler.stop();
+    await this.webhooks?.stop();
     this.closed = true;
     if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
     await this.heartbeatRun;

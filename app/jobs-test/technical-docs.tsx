@@ -73,6 +73,17 @@ export function TechnicalDocs() {
           <code>storage.objects</code> let you read and write only your own folder.
         </p>
 
+        <Heading>Budgets and webhooks</Heading>
+        <p>
+          Monthly limits (UTC) for the account and per project: creating a job reserves its price, finishing settles the
+          final cost (failed and canceled jobs: what the provider reported, else nothing), and the database refuses a job
+          that would pass a limit (<code>PJ008</code>, figures in <code>details</code>), atomically under concurrent
+          creators. Spend is a rollup the database keeps (<code>job_spend</code>), so reading it costs the same at a million
+          jobs. Webhook endpoints get a project&apos;s job events signed per Standard Webhooks, from an outbox written in the
+          job&apos;s own transaction; the worker retries them with backoff and logs every attempt (<code>getBudgetUsage</code>,{' '}
+          <code>setBudget</code>, <code>createWebhookEndpoint</code>, <code>replayWebhookDelivery</code>…).
+        </p>
+
         <Heading>TypeScript API (lib/db)</Heading>
         <p>
           <code>lib/db/generation-jobs.ts</code> (server) and <code>lib/db/generation-jobs-client.ts</code> (browser,{' '}

@@ -1,3 +1,4 @@
+import type { BudgetUsage } from '@/lib/db/budget-types';
 import { ACTIVE_STATUSES, type Asset, type GenerationJob, type GenerationMode, type JobStatistic, type Project } from '@/lib/db/job-types';
 
 /** Everything the dashboard shows; loaded on the server first, then kept current in the browser. */
@@ -10,6 +11,8 @@ export interface DashboardData {
   statistics: JobStatistic[];
   /** Enabled modes per provider, with prices (reference data: loaded with the page). */
   modes: GenerationMode[];
+  /** This month's budgets against spend: the account's, then projects' (from the spend rollup). */
+  budgetUsage: BudgetUsage[];
 }
 
 export const JOB_PAGE_SIZE = 10;
@@ -30,6 +33,7 @@ export interface DashboardQueries {
   getProjectAssets(projectId: string): Promise<Asset[]>;
   getProjectJobs(projectId: string, page: { limit: number }): Promise<{ items: GenerationJob[]; nextCursor: string | null }>;
   getGenerationModes(): Promise<GenerationMode[]>;
+  getBudgetUsage(): Promise<BudgetUsage[]>;
 }
 
 /**
@@ -42,16 +46,17 @@ export async function loadDashboardData(
   jobLimit: number,
   knownModes?: GenerationMode[],
 ): Promise<DashboardData> {
-  const [projects, statistics, modes] = await Promise.all([
+  const [projects, statistics, modes, budgetUsage] = await Promise.all([
     queries.getProjects(),
     queries.getJobStatistics(),
     knownModes ?? queries.getGenerationModes(),
+    queries.getBudgetUsage(),
   ]);
   const selectedProjectId = projects.some((p) => p.id === projectId) ? projectId : (projects[0]?.id ?? null);
-  if (!selectedProjectId) return { projects, selectedProjectId, assets: [], jobs: [], nextCursor: null, statistics, modes };
+  if (!selectedProjectId) return { projects, selectedProjectId, assets: [], jobs: [], nextCursor: null, statistics, modes, budgetUsage };
   // Jobs first: a job read as succeeded has its output asset committed with it, so the assets read next
   // include it and its image appears in the same refresh.
   const page = await queries.getProjectJobs(selectedProjectId, { limit: jobLimit });
   const assets = await queries.getProjectAssets(selectedProjectId);
-  return { projects, selectedProjectId, assets, jobs: page.items, nextCursor: page.nextCursor, statistics, modes };
+  return { projects, selectedProjectId, assets, jobs: page.items, nextCursor: page.nextCursor, statistics, modes, budgetUsage };
 }

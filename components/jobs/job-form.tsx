@@ -2,8 +2,10 @@
 
 import { Plus } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
+import { BudgetExceededError } from '@/lib/db/errors';
 import { costCentsSchema, modeSchema, type Asset, type GenerationMode, type NewGenerationJob } from '@/lib/db/job-types';
 import { isImageProvider } from '@/lib/images/image-params';
+import { BudgetRefusal } from '@/components/budgets/budget-refusal';
 import { buttonClass, inputClass, labelClass } from '@/components/ui/button-styles';
 import { FieldError } from './field-error';
 import { dollarsToCents, formatCents } from './format';
@@ -49,6 +51,7 @@ export function JobForm({ projectId, assets, modes, onCreate }: JobFormProps) {
   const [assetId, setAssetId] = useState('');
   const [errors, setErrors] = useState<FieldErrors>({});
   const [pending, setPending] = useState(false);
+  const [refusal, setRefusal] = useState<BudgetExceededError | null>(null);
 
   // The hosted model is offered once a worker enabled one of its modes.
   const providers = FORM_PROVIDERS.filter((option) => option.value !== 'http' || modes.some((mode) => mode.provider === 'http'));
@@ -81,7 +84,8 @@ export function JobForm({ projectId, assets, modes, onCreate }: JobFormProps) {
     if (Object.keys(next).length > 0 || !mode.success || (params && !params.ok)) return;
 
     setPending(true);
-    await onCreate({
+    setRefusal(null);
+    const result = await onCreate({
       project_id: projectId,
       mode: mode.data,
       provider,
@@ -90,6 +94,7 @@ export function JobForm({ projectId, assets, modes, onCreate }: JobFormProps) {
       ...(params?.ok ? { params: params.value } : {}),
     });
     setPending(false);
+    if (!result.ok && result.error instanceof BudgetExceededError) setRefusal(result.error);
   }
 
   return (
@@ -194,6 +199,7 @@ export function JobForm({ projectId, assets, modes, onCreate }: JobFormProps) {
           </select>
           <FieldError id="job-asset-error" message={errors.asset} />
         </div>
+        {refusal && <BudgetRefusal error={refusal} />}
         <button type="submit" disabled={!projectId || pending || choices.length === 0} className={buttonClass('primary', 'w-full')}>
           <Plus aria-hidden="true" className="size-4" />
           {pending ? 'Queueing…' : 'Queue job'}

@@ -8,6 +8,7 @@ import {
   createProjectClient,
   deleteAssetClient,
   deleteGenerationJobClient,
+  getBudgetUsageClient,
   getGenerationModesClient,
   getJobStatisticsClient,
   getProjectAssetsClient,
@@ -31,6 +32,7 @@ const clientQueries = {
   getProjectAssets: getProjectAssetsClient,
   getProjectJobs: getProjectJobsClient,
   getGenerationModes: getGenerationModesClient,
+  getBudgetUsage: () => getBudgetUsageClient(),
 };
 
 /**

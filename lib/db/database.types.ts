@@ -65,6 +65,41 @@ export type Database = {
           },
         ]
       }
+      budgets: {
+        Row: {
+          created_at: string
+          id: string
+          monthly_limit_cents: number
+          project_id: string | null
+          updated_at: string
+          user_id: string
+        }
+        Insert: {
+          created_at?: string
+          id?: string
+          monthly_limit_cents: number
+          project_id?: string | null
+          updated_at?: string
+          user_id?: string
+        }
+        Update: {
+          created_at?: string
+          id?: string
+          monthly_limit_cents?: number
+          project_id?: string | null
+          updated_at?: string
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "budgets_project_id_user_id_fkey"
+            columns: ["project_id", "user_id"]
+            isOneToOne: false
+            referencedRelation: "projects"
+            referencedColumns: ["id", "user_id"]
+          },
+        ]
+      }
       generation_jobs: {
         Row: {
           attempts: number
@@ -274,6 +309,33 @@ export type Database = {
         }
         Relationships: []
       }
+      job_spend: {
+        Row: {
+          month: string
+          project_id: string
+          reserved_cents: number
+          settled_cents: number
+          updated_at: string
+          user_id: string
+        }
+        Insert: {
+          month: string
+          project_id: string
+          reserved_cents?: number
+          settled_cents?: number
+          updated_at?: string
+          user_id: string
+        }
+        Update: {
+          month?: string
+          project_id?: string
+          reserved_cents?: number
+          settled_cents?: number
+          updated_at?: string
+          user_id?: string
+        }
+        Relationships: []
+      }
       job_status_transitions: {
         Row: {
           from_status: string
@@ -349,6 +411,205 @@ export type Database = {
         }
         Relationships: []
       }
+      webhook_attempts: {
+        Row: {
+          attempt: number
+          delivery_id: string
+          duration_ms: number | null
+          endpoint_id: string
+          error: string | null
+          finished_at: string | null
+          id: number
+          response_excerpt: string | null
+          started_at: string
+          status_code: number | null
+          user_id: string
+          worker_id: string
+        }
+        Insert: {
+          attempt: number
+          delivery_id: string
+          duration_ms?: number | null
+          endpoint_id: string
+          error?: string | null
+          finished_at?: string | null
+          id?: never
+          response_excerpt?: string | null
+          started_at?: string
+          status_code?: number | null
+          user_id: string
+          worker_id: string
+        }
+        Update: {
+          attempt?: number
+          delivery_id?: string
+          duration_ms?: number | null
+          endpoint_id?: string
+          error?: string | null
+          finished_at?: string | null
+          id?: never
+          response_excerpt?: string | null
+          started_at?: string
+          status_code?: number | null
+          user_id?: string
+          worker_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "webhook_attempts_delivery_id_fkey"
+            columns: ["delivery_id"]
+            isOneToOne: false
+            referencedRelation: "webhook_deliveries"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      webhook_deliveries: {
+        Row: {
+          attempts: number
+          created_at: string
+          delivered_at: string | null
+          endpoint_id: string
+          event_type: string
+          id: string
+          job_event_id: number | null
+          job_id: string | null
+          last_error: string | null
+          last_status_code: number | null
+          lease_token: number | null
+          locked_by: string | null
+          locked_until: string | null
+          message_id: string
+          next_attempt_at: string
+          payload: NonNullable<Json>
+          project_id: string
+          replay_of: string | null
+          status: string
+          updated_at: string
+          user_id: string
+        }
+        Insert: {
+          attempts?: number
+          created_at?: string
+          delivered_at?: string | null
+          endpoint_id: string
+          event_type: string
+          id?: string
+          job_event_id?: number | null
+          job_id?: string | null
+          last_error?: string | null
+          last_status_code?: number | null
+          lease_token?: number | null
+          locked_by?: string | null
+          locked_until?: string | null
+          message_id?: string
+          next_attempt_at?: string
+          payload: NonNullable<Json>
+          project_id: string
+          replay_of?: string | null
+          status?: string
+          updated_at?: string
+          user_id: string
+        }
+        Update: {
+          attempts?: number
+          created_at?: string
+          delivered_at?: string | null
+          endpoint_id?: string
+          event_type?: string
+          id?: string
+          job_event_id?: number | null
+          job_id?: string | null
+          last_error?: string | null
+          last_status_code?: number | null
+          lease_token?: number | null
+          locked_by?: string | null
+          locked_until?: string | null
+          message_id?: string
+          next_attempt_at?: string
+          payload?: NonNullable<Json>
+          project_id?: string
+          replay_of?: string | null
+          status?: string
+          updated_at?: string
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "webhook_deliveries_endpoint_id_fkey"
+            columns: ["endpoint_id"]
+            isOneToOne: false
+            referencedRelation: "webhook_endpoints"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "webhook_deliveries_replay_of_fkey"
+            columns: ["replay_of"]
+            isOneToOne: false
+            referencedRelation: "webhook_deliveries"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      webhook_endpoints: {
+        Row: {
+          consecutive_failures: number
+          created_at: string
+          description: string | null
+          disabled_reason: string | null
+          enabled: boolean
+          event_types: string[]
+          id: string
+          previous_secret: string | null
+          previous_secret_expires_at: string | null
+          project_id: string
+          secret: string
+          updated_at: string
+          url: string
+          user_id: string
+        }
+        Insert: {
+          consecutive_failures?: number
+          created_at?: string
+          description?: string | null
+          disabled_reason?: string | null
+          enabled?: boolean
+          event_types?: string[]
+          id?: string
+          previous_secret?: string | null
+          previous_secret_expires_at?: string | null
+          project_id: string
+          secret?: string
+          updated_at?: string
+          url: string
+          user_id?: string
+        }
+        Update: {
+          consecutive_failures?: number
+          created_at?: string
+          description?: string | null
+          disabled_reason?: string | null
+          enabled?: boolean
+          event_types?: string[]
+          id?: string
+          previous_secret?: string | null
+          previous_secret_expires_at?: string | null
+          project_id?: string
+          secret?: string
+          updated_at?: string
+          url?: string
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "webhook_endpoints_project_id_user_id_fkey"
+            columns: ["project_id", "user_id"]
+            isOneToOne: false
+            referencedRelation: "projects"
+            referencedColumns: ["id", "user_id"]
+          },
+        ]
+      }
     }
     Views: {
       generation_job_summary: {
@@ -391,6 +652,16 @@ export type Database = {
       }
     }
     Functions: {
+      add_job_spend: {
+        Args: {
+          p_months: string[]
+          p_project_ids: string[]
+          p_reserved: number[]
+          p_settled: number[]
+          p_user_ids: string[]
+        }
+        Returns: undefined
+      }
       cancel_generation_job: {
         Args: { job_id: string }
         Returns: {
@@ -428,6 +699,30 @@ export type Database = {
           isOneToOne: true
           isSetofReturn: false
         }
+      }
+      check_job_budgets: {
+        Args: {
+          p_action: string
+          p_added: number[]
+          p_jobs: number[]
+          p_months: string[]
+          p_project_ids: string[]
+          p_user_ids: string[]
+        }
+        Returns: undefined
+      }
+      format_cents: { Args: { cents: number }; Returns: string }
+      get_budget_usage: {
+        Args: { for_month?: string }
+        Returns: {
+          limit_cents: number
+          month: string
+          project_id: string
+          project_name: string
+          reserved_cents: number
+          scope: string
+          settled_cents: number
+        }[]
       }
       get_job_statistics: {
         Args: Record<PropertyKey, never>
@@ -482,6 +777,44 @@ export type Database = {
         Returns: string
       }
       job_event_actor: { Args: Record<PropertyKey, never>; Returns: string }
+      job_spend_month: { Args: { created_at: string }; Returns: string }
+      lock_job_budgets: {
+        Args: { p_project_ids: string[]; p_user_ids: string[] }
+        Returns: undefined
+      }
+      new_webhook_secret: { Args: Record<PropertyKey, never>; Returns: string }
+      replay_webhook_delivery: {
+        Args: { delivery_id: string }
+        Returns: {
+          attempts: number
+          created_at: string
+          delivered_at: string | null
+          endpoint_id: string
+          event_type: string
+          id: string
+          job_event_id: number | null
+          job_id: string | null
+          last_error: string | null
+          last_status_code: number | null
+          lease_token: number | null
+          locked_by: string | null
+          locked_until: string | null
+          message_id: string
+          next_attempt_at: string
+          payload: NonNullable<Json>
+          project_id: string
+          replay_of: string | null
+          status: string
+          updated_at: string
+          user_id: string
+        }
+        SetofOptions: {
+          from: "*"
+          to: "webhook_deliveries"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
       retry_generation_job: {
         Args: { job_id: string }
         Returns: {
@@ -516,6 +849,80 @@ export type Database = {
         SetofOptions: {
           from: "*"
           to: "generation_jobs"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
+      rotate_webhook_secret: {
+        Args: { endpoint_id: string }
+        Returns: {
+          consecutive_failures: number
+          created_at: string
+          description: string | null
+          disabled_reason: string | null
+          enabled: boolean
+          event_types: string[]
+          id: string
+          previous_secret: string | null
+          previous_secret_expires_at: string | null
+          project_id: string
+          secret: string
+          updated_at: string
+          url: string
+          user_id: string
+        }
+        SetofOptions: {
+          from: "*"
+          to: "webhook_endpoints"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
+      send_webhook_test: {
+        Args: { endpoint_id: string }
+        Returns: {
+          attempts: number
+          created_at: string
+          delivered_at: string | null
+          endpoint_id: string
+          event_type: string
+          id: string
+          job_event_id: number | null
+          job_id: string | null
+          last_error: string | null
+          last_status_code: number | null
+          lease_token: number | null
+          locked_by: string | null
+          locked_until: string | null
+          message_id: string
+          next_attempt_at: string
+          payload: NonNullable<Json>
+          project_id: string
+          replay_of: string | null
+          status: string
+          updated_at: string
+          user_id: string
+        }
+        SetofOptions: {
+          from: "*"
+          to: "webhook_deliveries"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
+      set_budget: {
+        Args: { monthly_limit_cents: number; project_id?: string }
+        Returns: {
+          created_at: string
+          id: string
+          monthly_limit_cents: number
+          project_id: string | null
+          updated_at: string
+          user_id: string
+        }
+        SetofOptions: {
+          from: "*"
+          to: "budgets"
           isOneToOne: true
           isSetofReturn: false
         }

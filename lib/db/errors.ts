@@ -7,6 +7,7 @@ export type JobErrorKind =
   | 'validation'
   | 'unauthenticated'
   | 'forbidden'
+  | 'budget_exceeded'
   | 'database';
 
 interface ErrorSource {
@@ -62,6 +63,47 @@ export class ForbiddenError extends GenerationJobError {
   readonly kind = 'forbidden';
 }
 
+/** The figures of a budget refusal (PJ008), from the database's DETAIL. */
+export interface BudgetRefusal {
+  scope: 'account' | 'project';
+  /** The project whose budget refused; null for the account's. */
+  project_id: string | null;
+  /** The UTC month, YYYY-MM. */
+  month: string;
+  limit_cents: number;
+  settled_cents: number;
+  /** Reserved by other queued and running jobs, before this request. */
+  reserved_cents: number;
+  /** What the refused jobs (or edit) needed. */
+  requested_cents: number;
+  jobs: number;
+}
+
+/** A job refused because it would pass a monthly budget (PJ008); `refusal` holds the figures. */
+export class BudgetExceededError extends GenerationJobError {
+  readonly kind = 'budget_exceeded';
+  readonly refusal: BudgetRefusal | null;
+
+  constructor(message: string, source: ErrorSource = {}) {
+    super(message, source);
+    this.refusal = parseRefusal(source.details);
+  }
+}
+
+function parseRefusal(details: string | null | undefined): BudgetRefusal | null {
+  if (!details) return null;
+  try {
+    const value = JSON.parse(details) as Partial<BudgetRefusal>;
+    const numbers = [value.limit_cents, value.settled_cents, value.reserved_cents, value.requested_cents, value.jobs];
+    if ((value.scope === 'account' || value.scope === 'project') && typeof value.month === 'string' && numbers.every((n) => typeof n === 'number')) {
+      return value as BudgetRefusal;
+    }
+  } catch {
+    // not the JSON the budget check writes
+  }
+  return null;
+}
+
 export class DatabaseError extends GenerationJobError {
   readonly kind = 'database';
 }
@@ -77,6 +119,7 @@ const BY_CODE: Record<string, ErrorClass> = {
   PJ005: ValidationError,
   PJ006: ValidationError,
   PJ007: ValidationError,
+  PJ008: BudgetExceededError, // a monthly budget would be passed
   PJ009: ForbiddenError, // a non-manual job moved by hand
   PJ010: ForbiddenError, // a column the job system owns
   PJ011: ValidationError, // mode not available for the provider
@@ -94,6 +137,9 @@ const BY_CODE: Record<string, ErrorClass> = {
   PS001: ValidationError, // an asset names a Storage object that does not exist
   PI001: ValidationError, // params that are not options of an image mode
   PI002: ValidationError, // an image job without an input photo
+  PW001: NotFoundError, // webhook endpoint or delivery not found
+  PW002: ForbiddenError, // a webhook column the system manages (the secret…)
+  PW003: InvalidTransitionError, // the endpoint is disabled
 };
 
 /** Maps a PostgREST error (what supabase-js returns) to a typed error carrying the database's message. */

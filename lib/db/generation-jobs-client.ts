@@ -1,13 +1,17 @@
 import { createClient } from '@/lib/supabase/client';
 import { assetQueries } from './assets-core';
+import { budgetQueries } from './budgets-core';
 import { bindClient } from './client-binding';
 import { generationJobQueries } from './generation-jobs-core';
 import { projectQueries } from './projects-core';
+import { webhookQueries } from './webhooks-core';
 
 /** Generation-job helpers for client components: the shared core bound to the browser client. */
 const jobs = bindClient(createClient, generationJobQueries);
 const projects = bindClient(createClient, projectQueries);
 const assets = bindClient(createClient, assetQueries);
+const budgets = bindClient(createClient, budgetQueries);
+const webhooks = bindClient(createClient, webhookQueries);
 
 export const getGenerationJobsClient = jobs.getGenerationJobs;
 export const getProjectJobsClient = jobs.getProjectJobs;
@@ -35,5 +39,24 @@ export const getAssetThumbnailUrlsClient = assets.getAssetThumbnailUrls;
 export const getAssetFileUrlsClient = assets.getAssetFileUrls;
 export { PRODUCT_IMAGES_BUCKET } from './assets-core';
 
+export const getBudgetsClient = budgets.getBudgets;
+export const setBudgetClient = budgets.setBudget;
+export const deleteBudgetClient = budgets.deleteBudget;
+export const getBudgetUsageClient = budgets.getBudgetUsage;
+export const getSpendClient = budgets.getSpend;
+
+export const getWebhookEndpointsClient = webhooks.getWebhookEndpoints;
+export const createWebhookEndpointClient = webhooks.createWebhookEndpoint;
+export const updateWebhookEndpointClient = webhooks.updateWebhookEndpoint;
+export const deleteWebhookEndpointClient = webhooks.deleteWebhookEndpoint;
+export const revealWebhookSecretClient = webhooks.revealWebhookSecret;
+export const rotateWebhookSecretClient = webhooks.rotateWebhookSecret;
+export const sendWebhookTestClient = webhooks.sendWebhookTest;
+export const replayWebhookDeliveryClient = webhooks.replayWebhookDelivery;
+export const getWebhookDeliveryClient = webhooks.getWebhookDelivery;
+export const getWebhookDeliveriesClient = webhooks.getWebhookDeliveries;
+
+export * from './budget-types';
 export * from './errors';
 export * from './job-types';
+export * from './webhook-types';

@@ -1,5 +1,5 @@
 import type { DbClient } from './client-binding';
-import { DatabaseError, NotFoundError, ValidationError } from './errors';
+import { DatabaseError, NotFoundError } from './errors';
 import {
   JOB_EVENTS,
   JOB_PROVIDERS,
@@ -23,6 +23,7 @@ import {
   type RecentJob,
   type UpdateGenerationJob,
 } from './job-types';
+import { decodeCursor, encodeCursor } from './keyset-cursor';
 import { parseInput, unwrap } from './query-result';
 
 /**
@@ -49,38 +50,6 @@ function withStatus<T extends { status: string }>(row: T): Omit<T, 'status'> & {
 
 function asJob<T extends { status: string; provider: string }>(row: T): Omit<T, 'status' | 'provider'> & { status: JobStatus; provider: JobProvider } {
   return { ...row, status: narrow(JOB_STATUSES, row.status, 'job status'), provider: narrow(JOB_PROVIDERS, row.provider, 'job provider') };
-}
-
-// base64url without Node's Buffer: the browser bundle has no Buffer with that encoding.
-function toBase64Url(text: string): string {
-  let binary = '';
-  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-function fromBase64Url(value: string): string {
-  const base64 = value.replace(/-/g, '+').replace(/_/g, '/');
-  const binary = atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4));
-  return new TextDecoder().decode(Uint8Array.from(binary, (char) => char.charCodeAt(0)));
-}
-
-// Cursor = the last row's sort key (created_at, id), opaque to callers.
-function encodeCursor(job: GenerationJob): string {
-  return toBase64Url(JSON.stringify([job.created_at, job.id]));
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const [createdAt, id] = JSON.parse(fromBase64Url(cursor)) as unknown[];
-    if (typeof createdAt === 'string' && !Number.isNaN(Date.parse(createdAt)) && uuidSchema.safeParse(id).success) {
-      return [createdAt, id as string];
-    }
-  } catch {
-    // fall through
-  }
-  throw new ValidationError('Invalid page options: cursor is not one this API returned', {}, {
-    cursor: ['cursor is not one this API returned'],
-  });
 }
 
 async function listJobs(

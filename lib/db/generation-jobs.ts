@@ -2,9 +2,11 @@ import 'server-only';
 import { cache } from 'react';
 import { createClient } from '@/lib/supabase/server';
 import { assetQueries } from './assets-core';
+import { budgetQueries } from './budgets-core';
 import { bindClient } from './client-binding';
 import { generationJobQueries } from './generation-jobs-core';
 import { projectQueries } from './projects-core';
+import { webhookQueries } from './webhooks-core';
 
 /**
  * Generation-job helpers for server components, server actions and route handlers: the shared core
@@ -13,6 +15,8 @@ import { projectQueries } from './projects-core';
 const jobs = bindClient(createClient, generationJobQueries);
 const projects = bindClient(createClient, projectQueries);
 const assets = bindClient(createClient, assetQueries);
+const budgets = bindClient(createClient, budgetQueries);
+const webhooks = bindClient(createClient, webhookQueries);
 
 export const getGenerationJobs = cache(jobs.getGenerationJobs);
 export const getProjectJobs = cache(jobs.getProjectJobs);
@@ -34,5 +38,25 @@ export const getAssetFileUrls = cache(assets.getAssetFileUrls);
 export const { uploadAsset, deleteAsset } = assets;
 export { PRODUCT_IMAGES_BUCKET } from './assets-core';
 
+export const getBudgets = cache(budgets.getBudgets);
+export const getBudgetUsage = cache(budgets.getBudgetUsage);
+export const getSpend = cache(budgets.getSpend);
+export const { setBudget, deleteBudget } = budgets;
+
+export const getWebhookEndpoints = cache(webhooks.getWebhookEndpoints);
+export const getWebhookDeliveries = cache(webhooks.getWebhookDeliveries);
+export const getWebhookDelivery = cache(webhooks.getWebhookDelivery);
+export const {
+  createWebhookEndpoint,
+  updateWebhookEndpoint,
+  deleteWebhookEndpoint,
+  revealWebhookSecret,
+  rotateWebhookSecret,
+  sendWebhookTest,
+  replayWebhookDelivery,
+} = webhooks;
+
+export * from './budget-types';
 export * from './errors';
 export * from './job-types';
+export * from './webhook-types';

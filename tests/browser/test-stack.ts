@@ -50,6 +50,7 @@ export async function startBrowserTestStack(prefix: string): Promise<BrowserTest
     { ephemeral: true },
   );
   // The worker runs simulated and local (image) jobs; quick heartbeats so cancel requests land within a second.
+  // Webhook receivers of the tests listen on 127.0.0.1, as a local stack's do: private targets are allowed.
   const worker = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'worker', 'main.ts')], {
     cwd: REPO_ROOT,
     env: {
@@ -59,6 +60,8 @@ export async function startBrowserTestStack(prefix: string): Promise<BrowserTest
       SUPABASE_SERVICE_ROLE_KEY: stack.info.serviceRoleKey,
       WORKER_LEASE_SECONDS: '3',
       WORKER_POLL_INTERVAL_MS: '500',
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+      WEBHOOK_POLL_INTERVAL_MS: '500',
       LOG_LEVEL: 'warn',
     },
     stdio: 'inherit',

@@ -155,12 +155,16 @@ describe('generation_jobs table (the seed\'s 10 columns, then the queue\'s)', ()
     expect(indexes.find((i) => i.name === 'generation_jobs_idempotency_key_idx')?.columns).toMatch(/^CREATE UNIQUE INDEX/);
   });
 
-  it('has the rules, timestamp and delete triggers (per row), and the event triggers (per statement)', async () => {
+  it('has the rules, timestamp and delete triggers (per row), and the event and spend triggers (per statement)', async () => {
     const triggers = await db.sql<{ tgname: string; fn: string; per_row: boolean }[]>`
       select tgname, tgfoid::regproc::text as fn, (tgtype & 1) = 1 as per_row from pg_trigger
       where tgrelid = 'public.generation_jobs'::regclass and not tgisinternal order by tgname`;
     expect(triggers).toEqual([
-      // BEFORE triggers fire in name order: the rules first, updated_at last.
+      // Triggers of one kind fire in name order. BEFORE: the rules first, updated_at last. AFTER (per
+      // statement): spend and its budget check first, so a refused statement writes no events.
+      { tgname: 'generation_jobs_budget_spend_deletes', fn: 'track_job_spend_deletes', per_row: false },
+      { tgname: 'generation_jobs_budget_spend_inserts', fn: 'track_job_spend_inserts', per_row: false },
+      { tgname: 'generation_jobs_budget_spend_updates', fn: 'track_job_spend_updates', per_row: false },
       { tgname: 'generation_jobs_enforce_rules', fn: 'enforce_generation_job_rules', per_row: true },
       { tgname: 'generation_jobs_guard_delete', fn: 'guard_generation_job_delete', per_row: true },
       { tgname: 'generation_jobs_image_rules', fn: 'enforce_image_job_rules', per_row: true },
@@ -284,9 +288,10 @@ describe('the job queue\'s objects', () => {
                    where has_function_privilege(r, p.oid, 'execute')) as callers
       from pg_proc p where p.pronamespace = 'job_queue'::regnamespace and p.prosecdef order by 1`;
     expect(functions.map((f) => f.name)).toEqual([
-      'cancel_jobs', 'claim_jobs', 'complete_jobs', 'complete_jobs_with_output', 'discardable_outputs', 'enable_modes',
-      'fail_jobs', 'heartbeat', 'job_inputs', 'prune_workers', 'register_worker', 'release_jobs', 'rescue_expired_jobs',
-      'set_provider_job_id', 'stop_worker',
+      'cancel_jobs', 'claim_jobs', 'claim_webhook_deliveries', 'complete_jobs', 'complete_jobs_with_output',
+      'discardable_outputs', 'enable_modes', 'fail_jobs', 'heartbeat', 'job_inputs', 'prune_workers',
+      'record_webhook_attempts', 'register_worker', 'release_jobs', 'rescue_expired_jobs', 'set_provider_job_id',
+      'stop_worker',
     ]);
     for (const f of functions) {
       // The claim also keeps to its index in claim order (see the migration).

@@ -2,6 +2,7 @@ import type { PostgrestError } from '@supabase/supabase-js';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import {
+  BudgetExceededError,
   DatabaseError,
   ForbiddenError,
   fromPostgrestError,
@@ -24,6 +25,10 @@ describe('fromPostgrestError', () => {
     ['PJ005', ValidationError, 'validation'],
     ['PJ006', ValidationError, 'validation'],
     ['PJ007', ValidationError, 'validation'],
+    ['PJ008', BudgetExceededError, 'budget_exceeded'],
+    ['PW001', NotFoundError, 'not_found'],
+    ['PW002', ForbiddenError, 'forbidden'],
+    ['PW003', InvalidTransitionError, 'invalid_transition'],
     ['23514', ValidationError, 'validation'],
     ['23503', ForbiddenError, 'forbidden'],
     ['42501', ForbiddenError, 'forbidden'],
@@ -34,6 +39,13 @@ describe('fromPostgrestError', () => {
     const error = fromPostgrestError(postgrestError(code, `message of ${code}`));
     expect(error).toBeInstanceOf(ErrorType);
     expect(error).toMatchObject({ kind, code, message: `message of ${code}`, details: 'some details', hint: 'a hint' });
+  });
+
+  it('a budget refusal carries its figures when DETAIL holds them', () => {
+    const figures = { scope: 'account', project_id: null, month: '2026-11', limit_cents: 100, settled_cents: 40, reserved_cents: 50, requested_cents: 20, jobs: 1 };
+    const error = fromPostgrestError({ ...postgrestError('PJ008'), details: JSON.stringify(figures) } as PostgrestError);
+    expect((error as BudgetExceededError).refusal).toEqual(figures);
+    expect((fromPostgrestError(postgrestError('PJ008')) as BudgetExceededError).refusal).toBeNull();
   });
 
   it('a permission error without a session is unauthenticated', () => {

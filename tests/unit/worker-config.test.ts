@@ -43,6 +43,25 @@ describe('worker configuration (environment, checked with zod)', () => {
       'WORKER_HEARTBEAT_MS: WORKER_HEARTBEAT_MS must be shorter than the lease',
     );
   });
+
+  it('webhook delivery: a day-long retry schedule by default, compressed by env; the lease must outlast the timeout', () => {
+    expect(loadConfig({}).webhooks).toEqual({
+      concurrency: 10,
+      pollIntervalMs: 5000,
+      timeoutMs: 10_000,
+      leaseSeconds: 60,
+      retryScheduleMs: [5000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
+      disableAfterFailures: 20,
+      allowPrivateTargets: false,
+    });
+    const fast = loadConfig({ WEBHOOK_RETRY_SCHEDULE: '100ms, 1.5s,2', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', WEBHOOK_CONCURRENCY: '0' }).webhooks;
+    expect(fast).toMatchObject({ retryScheduleMs: [100, 1500, 2], allowPrivateTargets: true, concurrency: 0 });
+    expect(loadConfig({ WEBHOOK_RETRY_SCHEDULE: 'none' }).webhooks.retryScheduleMs).toEqual([]);
+    expect(() => loadConfig({ WEBHOOK_RETRY_SCHEDULE: '5s,soon' })).toThrow('WEBHOOK_RETRY_SCHEDULE: "soon" is not a duration');
+    expect(() => loadConfig({ WEBHOOK_RETRY_SCHEDULE: '8d' })).toThrow('longer than 7 days');
+    expect(() => loadConfig({ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'maybe' })).toThrow('WEBHOOK_ALLOW_PRIVATE_TARGETS');
+    expect(() => loadConfig({ WEBHOOK_TIMEOUT_MS: '30000', WEBHOOK_LEASE_SECONDS: '30' })).toThrow('WEBHOOK_LEASE_SECONDS must exceed WEBHOOK_TIMEOUT_MS');
+  });
 });
 
 describe('worker configuration of the image providers', () => {
