@@ -99,7 +99,8 @@ async function listJobs(
   if (filter.status) query = query.eq('status', filter.status);
   if (cursor) {
     const [createdAt, id] = decodeCursor(cursor);
-    query = query.or(`created_at.lt."${createdAt}",and(created_at.eq."${createdAt}",id.lt.${id})`);
+    // The `lte` bounds the index scan at the cursor; the `or` drops the rows of the same instant already shown.
+    query = query.lte('created_at', createdAt).or(`created_at.lt."${createdAt}",and(created_at.eq."${createdAt}",id.lt.${id})`);
   }
   const rows = unwrap(await query).map(asJob);
   const items = rows.slice(0, limit);
