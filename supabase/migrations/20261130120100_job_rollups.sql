@@ -3,11 +3,12 @@
 --
 -- * Indexes: (user_id, created_at desc, id desc) for recent jobs and the unfiltered list,
 --   (project_id, user_id, created_at desc, id desc) for the project list (keyset on created_at, id), and
---   (user_id, status, project_id, created_at desc) for per-status lookups (replaces the statistics index).
+--   (user_id, status, created_at desc, id desc) include (project_id) for the status list and per-status
+--   lookups (replaces the statistics index).
 --   The foreign keys keep their indexes on exactly their columns (Supabase's unindexed_foreign_keys lint).
 -- * Schema job_rollups (not exposed by the API): counters per (user, project, status) for statistics, total
 --   costs and the summary view; per (user, hour, mode) finished jobs and cost, and latency histograms per
---   (user, hour|day, kind, mode, bin), for the metrics. Rows carry a `shard` (the writing backend's pid
+--   (user, hour, kind, mode, bin) and per (user, day, kind, bin) (all modes), for the metrics. Rows carry a `shard` (the writing backend's pid
 --   modulo 8): concurrent workers rarely touch the same row, so they do not queue behind each other's
 --   locks; readers sum the shards; the worker folds shards together periodically
 --   (job_queue.compact_job_rollups, 20261130120200_job_archival.sql).
@@ -18,7 +19,9 @@
 --   deletes, cascades, and archival (a move subtracts from one table and adds the same to the other).
 --   After a bulk change with triggers disabled, run job_rollups.rebuild().
 -- * get_job_statistics() and the view generation_job_summary read the rollups (same signatures and results,
---   archived jobs included); the summary's last_created_at is one index probe per group.
+--   archived jobs included). The summary's last_created_at starts from a per-group hint the rollup keeps
+--   (the newest creation time ever added to the group, an upper bound) and reads the newest job at or
+--   before it: one index entry when that job is still in the group.
 
 -- ---------------------------------------------------------------------------------------------------
 -- Indexes for the hot orders
@@ -26,7 +29,8 @@
 
 create index generation_jobs_user_created_idx on public.generation_jobs (user_id, created_at desc, id desc);
 create index generation_jobs_project_created_idx on public.generation_jobs (project_id, user_id, created_at desc, id desc);
-create index generation_jobs_user_status_project_idx on public.generation_jobs (user_id, status, project_id, created_at desc);
+create index generation_jobs_user_status_created_idx on public.generation_jobs (user_id, status, created_at desc, id desc)
+  include (project_id);
 -- Statistics come from the rollups now; the status lookups use the index above.
 drop index public.generation_jobs_user_id_status_idx;
 
@@ -49,11 +53,14 @@ create table job_rollups.status_totals (
   shard smallint not null,
   job_count bigint not null default 0,
   cost_cents bigint not null default 0,
+  -- The newest created_at ever added to the group through this shard: an upper bound of the group's newest.
+  last_created_at timestamptz,
   constraint status_totals_pkey primary key (user_id, project_id, status, shard)
 );
 
 comment on table job_rollups.status_totals is
-  'Jobs and their cost per user, project and status (live and archived). Sum over shard.';
+  'Jobs and their cost per user, project and status (live and archived). Sum over shard; last_created_at: max over '
+  'shard is an upper bound of the newest job''s creation time (the summary view starts its lookup there).';
 
 -- Finished jobs and their cost per (user, UTC hour of finished_at, mode).
 create table job_rollups.mode_hours (
@@ -72,8 +79,9 @@ comment on table job_rollups.mode_hours is
   'Finished jobs per user, UTC hour of finished_at and mode: outcome counts and cost. Sum over shard.';
 
 -- Latency histograms: per (user, bucket, kind, mode, bin) the number of jobs and the sum of their durations.
--- Buckets are UTC hours (width 'hour') and UTC days (width 'day', for long charts). Bins: exact below 32 ms;
--- above, 16 bins per power of two (each at most 1/16 = 6.25% wide).
+-- Buckets are UTC hours per mode (width 'hour') and UTC days over all modes (width 'day', mode '*': long
+-- charts read 24 times fewer rows). Bins: exact below 32 ms; above, 16 bins per power of two (each at most
+-- 1/16 = 6.25% wide). The primary key covers the counts, so reads are index-only.
 create table job_rollups.latency_bins (
   user_id uuid not null,
   width text not null,
@@ -84,14 +92,14 @@ create table job_rollups.latency_bins (
   shard smallint not null,
   jobs bigint not null default 0,
   ms_sum bigint not null default 0,
-  constraint latency_bins_pkey primary key (user_id, width, bucket, kind, mode, bin, shard),
+  constraint latency_bins_pkey primary key (user_id, width, bucket, kind, mode, bin, shard) include (jobs, ms_sum),
   constraint latency_bins_width_check check (width in ('hour', 'day')),
   constraint latency_bins_kind_check check (kind in ('queue_wait', 'run_time'))
 );
 
 comment on table job_rollups.latency_bins is
   'Histograms of queue wait (started_at - run_at of the final attempt) and run time (finished_at - started_at) of '
-  'finished jobs, per user, UTC hour or day of finished_at, kind and mode. Sum over shard.';
+  'finished jobs, per user, UTC hour (per mode) or day (mode *) of finished_at, and kind. Sum over shard.';
 
 alter table job_rollups.status_totals enable row level security;
 alter table job_rollups.mode_hours enable row level security;
@@ -122,6 +130,7 @@ create type job_rollups.job_change as (
   status text,
   mode text,
   cost_cents bigint,
+  created_at timestamptz,
   run_at timestamptz,
   started_at timestamptz,
   finished_at timestamptz
@@ -146,15 +155,17 @@ begin
     return;
   end if;
 
-  insert into job_rollups.status_totals as t (user_id, project_id, status, shard, job_count, cost_cents)
-  select c.user_id, c.project_id, c.status, my_shard, sum(c.sign), sum(c.sign * c.cost_cents)
+  insert into job_rollups.status_totals as t (user_id, project_id, status, shard, job_count, cost_cents, last_created_at)
+  select c.user_id, c.project_id, c.status, my_shard, sum(c.sign), sum(c.sign * c.cost_cents),
+         max(c.created_at) filter (where c.sign > 0)
   from unnest(changes) c
   group by c.user_id, c.project_id, c.status
-  having sum(c.sign) <> 0 or sum(c.sign * c.cost_cents) <> 0
+  having sum(c.sign) <> 0 or sum(c.sign * c.cost_cents) <> 0 or bool_or(c.sign > 0)
   order by c.user_id, c.project_id, c.status
   on conflict (user_id, project_id, status, shard) do update
     set job_count = t.job_count + excluded.job_count,
-        cost_cents = t.cost_cents + excluded.cost_cents;
+        cost_cents = t.cost_cents + excluded.cost_cents,
+        last_created_at = greatest(t.last_created_at, excluded.last_created_at);
 
   insert into job_rollups.mode_hours as t (user_id, hour, mode, shard, succeeded, failed, canceled, cost_cents)
   select c.user_id, date_trunc('hour', c.finished_at, 'UTC'), c.mode, my_shard,
@@ -174,7 +185,7 @@ begin
         cost_cents = t.cost_cents + excluded.cost_cents;
 
   insert into job_rollups.latency_bins as t (user_id, width, bucket, kind, mode, bin, shard, jobs, ms_sum)
-  select c.user_id, w.width, date_trunc(w.width, c.finished_at, 'UTC'), s.kind, c.mode,
+  select c.user_id, w.width, date_trunc(w.width, c.finished_at, 'UTC'), s.kind, case w.width when 'hour' then c.mode else '*' end,
          -- Exact below 32 ms; above, 16 bins per power of two. e = floor(log2(ms)), corrected for rounding.
          (case when s.ms < 32 then s.ms
                else 32 + (e.e - 5) * 16 + ((s.ms >> (e.e - 4)) - 16)
@@ -226,11 +237,11 @@ as $$
 begin
   if tg_op = 'INSERT' then
     perform job_rollups.apply_changes(array(
-      select row(1, n.user_id, n.project_id, n.status, n.mode, n.cost_cents, n.run_at, n.started_at, n.finished_at)::job_rollups.job_change
+      select row(1, n.user_id, n.project_id, n.status, n.mode, n.cost_cents, n.created_at, n.run_at, n.started_at, n.finished_at)::job_rollups.job_change
       from new_rows n));
   elsif tg_op = 'DELETE' then
     perform job_rollups.apply_changes(array(
-      select row(-1, o.user_id, o.project_id, o.status, o.mode, o.cost_cents, o.run_at, o.started_at, o.finished_at)::job_rollups.job_change
+      select row(-1, o.user_id, o.project_id, o.status, o.mode, o.cost_cents, o.created_at, o.run_at, o.started_at, o.finished_at)::job_rollups.job_change
       from old_rows o));
   else
     perform job_rollups.apply_changes(array(
@@ -238,11 +249,11 @@ begin
       from old_rows o
       join new_rows n on n.id = o.id
       cross join lateral (values
-        (row(-1, o.user_id, o.project_id, o.status, o.mode, o.cost_cents, o.run_at, o.started_at, o.finished_at)::job_rollups.job_change),
-        (row(1, n.user_id, n.project_id, n.status, n.mode, n.cost_cents, n.run_at, n.started_at, n.finished_at)::job_rollups.job_change)
+        (row(-1, o.user_id, o.project_id, o.status, o.mode, o.cost_cents, o.created_at, o.run_at, o.started_at, o.finished_at)::job_rollups.job_change),
+        (row(1, n.user_id, n.project_id, n.status, n.mode, n.cost_cents, n.created_at, n.run_at, n.started_at, n.finished_at)::job_rollups.job_change)
       ) as v(c)
-      where (o.user_id, o.project_id, o.status, o.mode, o.cost_cents, o.run_at, o.started_at, o.finished_at)
-            is distinct from (n.user_id, n.project_id, n.status, n.mode, n.cost_cents, n.run_at, n.started_at, n.finished_at)));
+      where (o.user_id, o.project_id, o.status, o.mode, o.cost_cents, o.created_at, o.run_at, o.started_at, o.finished_at)
+            is distinct from (n.user_id, n.project_id, n.status, n.mode, n.cost_cents, n.created_at, n.run_at, n.started_at, n.finished_at)));
   end if;
   return null;
 end;
@@ -273,11 +284,11 @@ begin
     loop
       if pass = 1 then
         select array_agg(c order by id), array_agg(id order by id) into chunk, ids from (
-          select j.id, row(1, j.user_id, j.project_id, j.status, j.mode, j.cost_cents, j.run_at, j.started_at, j.finished_at)::job_rollups.job_change as c
+          select j.id, row(1, j.user_id, j.project_id, j.status, j.mode, j.cost_cents, j.created_at, j.run_at, j.started_at, j.finished_at)::job_rollups.job_change as c
           from public.generation_jobs j where last_id is null or j.id > last_id order by j.id limit 20000) x;
       else
         select array_agg(c order by id), array_agg(id order by id) into chunk, ids from (
-          select j.id, row(1, j.user_id, j.project_id, j.status, j.mode, j.cost_cents, j.run_at, j.started_at, j.finished_at)::job_rollups.job_change as c
+          select j.id, row(1, j.user_id, j.project_id, j.status, j.mode, j.cost_cents, j.created_at, j.run_at, j.started_at, j.finished_at)::job_rollups.job_change as c
           from public.generation_jobs_archive j where last_id is null or j.id > last_id order by j.id limit 20000) x;
       end if;
       exit when chunk is null;
@@ -376,21 +387,37 @@ create or replace view public.generation_job_summary
 with (security_invoker = true)
 as
 select
-  t.user_id,
-  t.project_id,
-  t.status,
-  sum(t.job_count)::bigint as job_count,
-  sum(t.cost_cents)::bigint as total_cost_cents,
-  round(sum(t.cost_cents)::numeric / sum(t.job_count), 2) as avg_cost_cents,
-  greatest(
-    (select max(j.created_at) from public.generation_jobs j
-      where j.user_id = t.user_id and j.status = t.status and j.project_id = t.project_id),
-    (select max(a.created_at) from public.generation_jobs_archive a
-      where a.user_id = t.user_id and a.status = t.status and a.project_id = t.project_id)
-  ) as last_created_at
-from job_rollups.status_totals t
-group by t.user_id, t.project_id, t.status
-having sum(t.job_count) > 0;
+  g.user_id,
+  g.project_id,
+  g.status,
+  g.job_count,
+  g.total_cost_cents,
+  g.avg_cost_cents,
+  greatest(live.created_at, archived.created_at) as last_created_at
+from (
+  select t.user_id, t.project_id, t.status,
+         sum(t.job_count)::bigint as job_count,
+         sum(t.cost_cents)::bigint as total_cost_cents,
+         round(sum(t.cost_cents)::numeric / sum(t.job_count), 2) as avg_cost_cents,
+         max(t.last_created_at) as newest_at_most
+  from job_rollups.status_totals t
+  group by t.user_id, t.project_id, t.status
+  having sum(t.job_count) > 0
+) g
+-- The group's newest live job: the first entry at or before the hint (usually the hint's own job).
+left join lateral (
+  select j.created_at
+  from public.generation_jobs j
+  where j.user_id = g.user_id and j.status = g.status and j.project_id = g.project_id
+    and (g.newest_at_most is null or j.created_at <= g.newest_at_most)
+  order by j.created_at desc
+  limit 1
+) live on true
+left join lateral (
+  select max(a.created_at) as created_at
+  from public.generation_jobs_archive a
+  where a.user_id = g.user_id and a.status = g.status and a.project_id = g.project_id
+) archived on true;
 
 comment on view public.generation_job_summary is
   'Jobs per user, project and status (live and archived): count, total and average cost, newest creation time. '

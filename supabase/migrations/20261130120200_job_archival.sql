@@ -134,11 +134,12 @@ begin
   with moved as (
     delete from job_rollups.status_totals t where t.shard <> 0 returning t.*
   )
-  insert into job_rollups.status_totals as t (user_id, project_id, status, shard, job_count, cost_cents)
-  select m.user_id, m.project_id, m.status, 0, sum(m.job_count), sum(m.cost_cents)
+  insert into job_rollups.status_totals as t (user_id, project_id, status, shard, job_count, cost_cents, last_created_at)
+  select m.user_id, m.project_id, m.status, 0, sum(m.job_count), sum(m.cost_cents), max(m.last_created_at)
   from moved m group by 1, 2, 3 order by 1, 2, 3
   on conflict (user_id, project_id, status, shard) do update
-    set job_count = t.job_count + excluded.job_count, cost_cents = t.cost_cents + excluded.cost_cents;
+    set job_count = t.job_count + excluded.job_count, cost_cents = t.cost_cents + excluded.cost_cents,
+        last_created_at = greatest(t.last_created_at, excluded.last_created_at);
   get diagnostics folded = row_count;
   total := total + folded;
   delete from job_rollups.status_totals t where t.shard = 0 and t.job_count = 0 and t.cost_cents = 0;

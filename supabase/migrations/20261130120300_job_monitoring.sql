@@ -8,27 +8,46 @@
 -- bin is at most 6.25% wide, so the value is within 6.25% of the exact percentile, and exact when the bin's
 -- durations are equal).
 
--- Percentiles of one histogram (bins in order with their job counts and duration sums): p50 and p95.
-create function job_rollups.percentiles(bins smallint[], jobs bigint[], ms_sums bigint[])
-returns table (p50 bigint, p95 bigint)
+-- The caller's latency percentiles, set-based: histograms of width `p_width` in [p_from, p_to), of one mode
+-- or all, summed per time step (`p_step`: 'hour', 'day', or null for the whole window) and per mode (or all
+-- modes together), then the nearest-rank p50 and p95 of each: the mean duration of the bin holding the rank.
+create function job_rollups.latency_percentiles(
+  p_width text, p_from timestamptz, p_to timestamptz, p_mode text, p_by_mode boolean, p_step text
+)
+returns table (bucket timestamptz, mode text, kind text, p50 bigint, p95 bigint)
 language sql
-immutable
+stable
+security invoker
 set search_path = ''
 as $$
-  with b as (
-    select u.bin, u.n, u.ms, sum(u.n) over (order by u.bin) as cum, sum(u.n) over () as total
-    from unnest(bins, jobs, ms_sums) as u(bin, n, ms)
-    where u.n > 0
+  with bins as (
+    select case when p_step is null then null else date_trunc(p_step, b.bucket, 'UTC') end as bucket,
+           case when p_by_mode then b.mode end as mode,
+           b.kind, b.bin, sum(b.jobs) as n, sum(b.ms_sum) as ms
+    from job_rollups.latency_bins b
+    where b.user_id = (select auth.uid()) and b.width = p_width and b.bucket >= p_from and b.bucket < p_to
+      and (p_mode is null or b.mode = p_mode)
+    group by 1, 2, 3, 4
+    having sum(b.jobs) > 0
+  ),
+  ranked as (
+    select bins.*,
+           sum(bins.n) over (partition by bins.bucket, bins.mode, bins.kind order by bins.bin) as cum,
+           sum(bins.n) over (partition by bins.bucket, bins.mode, bins.kind) as total
+    from bins
   )
-  select (select round(b.ms::numeric / b.n)::bigint from b where b.cum >= ceil(0.50 * b.total) order by b.bin limit 1),
-         (select round(b.ms::numeric / b.n)::bigint from b where b.cum >= ceil(0.95 * b.total) order by b.bin limit 1);
+  select r.bucket, r.mode, r.kind,
+         (array_agg(round(r.ms::numeric / r.n)::bigint order by r.bin) filter (where r.cum >= ceil(0.50 * r.total)))[1],
+         (array_agg(round(r.ms::numeric / r.n)::bigint order by r.bin) filter (where r.cum >= ceil(0.95 * r.total)))[1]
+  from ranked r
+  group by r.bucket, r.mode, r.kind;
 $$;
 
-comment on function job_rollups.percentiles(smallint[], bigint[], bigint[]) is
-  'Nearest-rank p50 and p95 of a latency histogram: the mean duration of the bin that holds the rank.';
+comment on function job_rollups.latency_percentiles(text, timestamptz, timestamptz, text, boolean, text) is
+  'Nearest-rank p50 and p95 of the caller''s latency histograms (queue_wait, run_time), per time step and mode.';
 
-revoke execute on function job_rollups.percentiles(smallint[], bigint[], bigint[]) from public, anon;
-grant execute on function job_rollups.percentiles(smallint[], bigint[], bigint[]) to authenticated, service_role;
+revoke execute on function job_rollups.latency_percentiles(text, timestamptz, timestamptz, text, boolean, text) from public, anon;
+grant execute on function job_rollups.latency_percentiles(text, timestamptz, timestamptz, text, boolean, text) to authenticated, service_role;
 
 -- ---------------------------------------------------------------------------------------------------
 -- get_job_metrics(since, until): per mode
@@ -66,20 +85,8 @@ as $$
     where h.user_id = (select auth.uid()) and h.hour >= bounds.first_hour and h.hour < bounds.stop
     group by h.mode
   ),
-  bins as (
-    select b.mode, b.kind, b.bin, sum(b.jobs) as n, sum(b.ms_sum) as ms
-    from job_rollups.latency_bins b, bounds
-    where b.user_id = (select auth.uid()) and b.width = 'hour' and b.bucket >= bounds.first_hour and b.bucket < bounds.stop
-    group by b.mode, b.kind, b.bin
-  ),
   latency as (
-    select x.mode, x.kind, p.p50, p.p95
-    from (
-      select bins.mode, bins.kind, array_agg(bins.bin order by bins.bin) as bins, array_agg(bins.n order by bins.bin) as n,
-             array_agg(bins.ms order by bins.bin) as ms
-      from bins group by bins.mode, bins.kind
-    ) x
-    cross join lateral job_rollups.percentiles(x.bins, x.n::bigint[], x.ms::bigint[]) p
+    select l.* from bounds cross join lateral job_rollups.latency_percentiles('hour', bounds.first_hour, bounds.stop, null, true, null) l
   )
   select c.mode,
          (c.succeeded + c.failed + c.canceled)::bigint,
@@ -159,21 +166,12 @@ begin
       and (job_mode is null or h.mode = job_mode)
     group by 1
   ),
-  bins as (
-    select b.bucket as start, b.kind, b.bin, sum(b.jobs) as n, sum(b.ms_sum) as ms
-    from job_rollups.latency_bins b
-    where b.user_id = (select auth.uid()) and b.width = granularity and b.bucket >= first_bucket and b.bucket < stop
-      and (job_mode is null or b.mode = job_mode)
-    group by 1, 2, 3
-  ),
+  -- Days over all modes come from the daily histograms; a day of one mode, from its hours.
   latency as (
-    select x.start, x.kind, p.p50, p.p95
-    from (
-      select bins.start, bins.kind, array_agg(bins.bin order by bins.bin) as bins, array_agg(bins.n order by bins.bin) as n,
-             array_agg(bins.ms order by bins.bin) as ms
-      from bins group by bins.start, bins.kind
-    ) x
-    cross join lateral job_rollups.percentiles(x.bins, x.n::bigint[], x.ms::bigint[]) p
+    select l.bucket as start, l.kind, l.p50, l.p95
+    from job_rollups.latency_percentiles(
+      case when granularity = 'day' and job_mode is null then 'day' else 'hour' end,
+      first_bucket, stop, job_mode, false, granularity) l
   )
   select k.start,
          coalesce(c.succeeded + c.failed + c.canceled, 0)::bigint,

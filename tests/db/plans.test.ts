@@ -39,6 +39,7 @@ describe(`query plans with ${JOB_VOLUME.jobs} jobs, ${JOB_VOLUME.heavy.jobs} of 
     ['job list (project)', 'generation_jobs_project_created_idx'],
     ['job list, page 21', 'generation_jobs_project_created_idx'],
     ['all jobs', 'generation_jobs_user_created_idx'],
+    ['status filter', 'generation_jobs_user_status_created_idx'],
     ['get_recent_jobs(10)', 'generation_jobs_user_created_idx'],
   ])('%s reads %s in order for the heavy account: no sort, no other read of generation_jobs', async (name, index) => {
     const { nodes } = await planOf(name, 'heavy');
@@ -71,7 +72,7 @@ describe(`query plans with ${JOB_VOLUME.jobs} jobs, ${JOB_VOLUME.heavy.jobs} of 
   it('generation_job_summary reads the rollups, then one probe per group for its newest job', async () => {
     const { nodes } = await planOf('generation_job_summary', 'heavy');
     expect(indexesOn(nodes, 'status_totals')).toEqual(['status_totals_pkey']);
-    expect(indexesOn(nodes, 'generation_jobs')).toEqual(['generation_jobs_user_status_project_idx']);
+    expect(indexesOn(nodes, 'generation_jobs')).toEqual(['generation_jobs_user_status_created_idx']);
     expect(indexesOn(nodes, 'generation_jobs_archive')).toEqual(['generation_jobs_archive_user_status_project_idx']);
   });
 

@@ -2,7 +2,7 @@ import { fc, test } from '@fast-check/vitest';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asRole, user } from '../support/as-role.ts';
+import { asRole, serviceRole, user } from '../support/as-role.ts';
 import { createAuthUser } from '../support/auth-users.ts';
 import { createTestDatabase, type TestDatabase } from '../support/cluster.ts';
 import { createProject } from '../support/job-fixtures.ts';
@@ -170,6 +170,18 @@ async function apply(sql: postgres.Sql, op: Op): Promise<void> {
 
 async function expectRollupsMatchRecount(sql: postgres.Sql): Promise<void> {
   expect(await storedRollups(sql)).toEqual(await recountRollups(sql));
+  // The summary view (as the service role: every user) against the seed's definition over both tables.
+  const view = await asRole(sql, serviceRole, (tx) => tx`
+    select user_id, project_id, status, job_count, total_cost_cents, avg_cost_cents, last_created_at
+    from public.generation_job_summary order by 1, 2, 3`);
+  const direct = await sql`
+    select user_id, project_id, status, count(*)::bigint as job_count, sum(cost_cents)::bigint as total_cost_cents,
+           round(avg(cost_cents), 2) as avg_cost_cents, max(created_at) as last_created_at
+    from (select user_id, project_id, status, cost_cents, created_at from public.generation_jobs
+          union all
+          select user_id, project_id, status, cost_cents, created_at from public.generation_jobs_archive) j
+    group by 1, 2, 3 order by 1, 2, 3`;
+  expect([...view]).toEqual([...direct]);
 }
 
 describe('the rollups equal a recount of the rows', () => {

@@ -152,7 +152,7 @@ describe('generation_jobs table (the seed\'s 10 columns, then the queue\'s)', ()
       // The hot orders: the project list (keyset), recent jobs and the user's list, per-status lookups.
       generation_jobs_project_created_idx: '(project_id, user_id, created_at DESC, id DESC)',
       generation_jobs_user_created_idx: '(user_id, created_at DESC, id DESC)',
-      generation_jobs_user_status_project_idx: '(user_id, status, project_id, created_at DESC)',
+      generation_jobs_user_status_created_idx: '(user_id, status, created_at DESC, id DESC) INCLUDE (project_id)',
     });
     expect(indexes.find((i) => i.name === 'generation_jobs_idempotency_key_idx')?.columns).toMatch(/^CREATE UNIQUE INDEX/);
   });

@@ -66,9 +66,10 @@ export async function recountRollups(sql: postgres.Sql | postgres.TransactionSql
     if (row.wait_us === null) continue;
     const samples: [string, number][] = [['queue_wait', Math.max(Math.round(Number(row.wait_us) / 1000), 0)]];
     if (row.status !== 'canceled') samples.push(['run_time', Math.max(Math.round(Number(row.run_us) / 1000), 0)]);
-    for (const [width, bucket] of [['hour', hour], ['day', Math.floor(finished / DAY_US) * DAY_US]] as const) {
+    // Hours per mode; days over all modes (mode '*').
+    for (const [width, bucket, mode] of [['hour', hour, row.mode], ['day', Math.floor(finished / DAY_US) * DAY_US, '*']] as const) {
       for (const [kind, ms] of samples) {
-        add(result.latencyBins, `${row.user_id}|${width}|${iso(bucket)}|${kind}|${row.mode}|${latencyBin(ms)}`, { jobs: 1, ms });
+        add(result.latencyBins, `${row.user_id}|${width}|${iso(bucket)}|${kind}|${mode}|${latencyBin(ms)}`, { jobs: 1, ms });
       }
     }
   }
