@@ -2,12 +2,14 @@ import { createClient } from '@/lib/supabase/client';
 import { assetQueries } from './assets-core';
 import { bindClient } from './client-binding';
 import { generationJobQueries } from './generation-jobs-core';
+import { monitoringQueries } from './monitoring-core';
 import { projectQueries } from './projects-core';
 
 /** Generation-job helpers for client components: the shared core bound to the browser client. */
 const jobs = bindClient(createClient, generationJobQueries);
 const projects = bindClient(createClient, projectQueries);
 const assets = bindClient(createClient, assetQueries);
+const monitoring = bindClient(createClient, monitoringQueries);
 
 export const getGenerationJobsClient = jobs.getGenerationJobs;
 export const getProjectJobsClient = jobs.getProjectJobs;
@@ -24,6 +26,12 @@ export const deleteGenerationJobClient = jobs.deleteGenerationJob;
 export const getJobStatisticsClient = jobs.getJobStatistics;
 export const getRecentJobsClient = jobs.getRecentJobs;
 export const getTotalCostsClient = jobs.getTotalCosts;
+export const getArchivedJobsClient = jobs.getArchivedJobs;
+
+export const getJobMetricsClient = monitoring.getJobMetrics;
+export const getJobTimeseriesClient = monitoring.getJobTimeseries;
+export const getLiveWorkersClient = monitoring.getLiveWorkers;
+export const getStuckJobsClient = monitoring.getStuckJobs;
 
 export const getProjectsClient = projects.getProjects;
 export const createProjectClient = projects.createProject;
@@ -36,3 +44,4 @@ export { PRODUCT_IMAGES_BUCKET } from './assets-core';
 
 export * from './errors';
 export * from './job-types';
+export * from './monitoring-types';

@@ -16,6 +16,7 @@ import {
   type JobEvent,
   type JobProvider,
   type JobStatistic,
+  type ArchivedJob,
   type JobStatus,
   type NewGenerationJob,
   type Page,
@@ -65,7 +66,7 @@ function fromBase64Url(value: string): string {
 }
 
 // Cursor = the last row's sort key (created_at, id), opaque to callers.
-function encodeCursor(job: GenerationJob): string {
+function encodeCursor(job: { created_at: string; id: string }): string {
   return toBase64Url(JSON.stringify([job.created_at, job.id]));
 }
 
@@ -83,6 +84,25 @@ function decodeCursor(cursor: string): [string, string] {
   });
 }
 
+/** What a keyset page needs of a query builder (generation_jobs and its archive alike). */
+interface KeysetQuery<Q> {
+  lte(column: 'created_at', value: string): Q;
+  or(filters: string): Q;
+}
+
+/** Rows after the cursor, newest first: the `lte` bounds the index scan, the `or` drops the rows of the same instant already shown. */
+function afterCursor<Q extends KeysetQuery<Q>>(query: Q, cursor: string | null | undefined): Q {
+  if (!cursor) return query;
+  const [createdAt, id] = decodeCursor(cursor);
+  return query.lte('created_at', createdAt).or(`created_at.lt."${createdAt}",and(created_at.eq."${createdAt}",id.lt.${id})`);
+}
+
+/** One page of `rows` fetched with limit + 1: the extra row only says there is more. */
+function toPage<T extends { created_at: string; id: string }>(rows: T[], limit: number): Page<T> {
+  const items = rows.slice(0, limit);
+  return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1]) : null };
+}
+
 async function listJobs(
   client: DbClient,
   filter: { project_id?: string; status?: JobStatus },
@@ -97,14 +117,7 @@ async function listJobs(
     .limit(limit + 1);
   if (filter.project_id) query = query.eq('project_id', filter.project_id);
   if (filter.status) query = query.eq('status', filter.status);
-  if (cursor) {
-    const [createdAt, id] = decodeCursor(cursor);
-    // The `lte` bounds the index scan at the cursor; the `or` drops the rows of the same instant already shown.
-    query = query.lte('created_at', createdAt).or(`created_at.lt."${createdAt}",and(created_at.eq."${createdAt}",id.lt.${id})`);
-  }
-  const rows = unwrap(await query).map(asJob);
-  const items = rows.slice(0, limit);
-  return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1]) : null };
+  return toPage(unwrap(await afterCursor(query, cursor)).map(asJob), limit);
 }
 
 /** The caller's jobs, newest first, one page at a time. */
@@ -196,6 +209,23 @@ export async function getGenerationModes(client: DbClient): Promise<GenerationMo
   );
 }
 
+/**
+ * The caller's archived jobs (finished jobs moved out after the retention period), newest first, one page at
+ * a time; optionally of one project.
+ */
+export async function getArchivedJobs(client: DbClient, page?: PageOptions & { project_id?: string }): Promise<Page<ArchivedJob>> {
+  const { project_id: projectId, ...pageOptions } = page ?? {};
+  const { limit, cursor } = parseInput(pageSchema, pageOptions, 'page options');
+  let query = client
+    .from('generation_jobs_archive')
+    .select(`${JOB_COLUMNS}, archived_at`)
+    .order('created_at', { ascending: false })
+    .order('id', { ascending: false })
+    .limit(limit + 1);
+  if (projectId !== undefined) query = query.eq('project_id', parseInput(uuidSchema, projectId, 'project id'));
+  return toPage(unwrap(await afterCursor(query, cursor)).map(asJob), limit);
+}
+
 /** Deletes one of the caller's jobs; NotFoundError when there was none to delete. */
 export async function deleteGenerationJob(client: DbClient, id: string): Promise<void> {
   const jobId = parseInput(uuidSchema, id, 'job id');
@@ -236,4 +266,5 @@ export const generationJobQueries = {
   getJobStatistics,
   getRecentJobs,
   getTotalCosts,
+  getArchivedJobs,
 };

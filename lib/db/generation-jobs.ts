@@ -4,6 +4,7 @@ import { createClient } from '@/lib/supabase/server';
 import { assetQueries } from './assets-core';
 import { bindClient } from './client-binding';
 import { generationJobQueries } from './generation-jobs-core';
+import { monitoringQueries } from './monitoring-core';
 import { projectQueries } from './projects-core';
 
 /**
@@ -13,6 +14,7 @@ import { projectQueries } from './projects-core';
 const jobs = bindClient(createClient, generationJobQueries);
 const projects = bindClient(createClient, projectQueries);
 const assets = bindClient(createClient, assetQueries);
+const monitoring = bindClient(createClient, monitoringQueries);
 
 export const getGenerationJobs = cache(jobs.getGenerationJobs);
 export const getProjectJobs = cache(jobs.getProjectJobs);
@@ -23,6 +25,12 @@ export const getRecentJobs = cache(jobs.getRecentJobs);
 export const getTotalCosts = cache(jobs.getTotalCosts);
 export const getJobEvents = cache(jobs.getJobEvents);
 export const getGenerationModes = cache(jobs.getGenerationModes);
+export const getArchivedJobs = cache(jobs.getArchivedJobs);
+
+export const getJobMetrics = cache(monitoring.getJobMetrics);
+export const getJobTimeseries = cache(monitoring.getJobTimeseries);
+export const getLiveWorkers = cache(monitoring.getLiveWorkers);
+export const getStuckJobs = cache(monitoring.getStuckJobs);
 export const { createGenerationJob, updateGenerationJob, transitionJobStatus, cancelGenerationJob, retryGenerationJob, deleteGenerationJob } = jobs;
 
 export const getProjects = cache(projects.getProjects);
@@ -35,3 +43,4 @@ export { PRODUCT_IMAGES_BUCKET } from './assets-core';
 
 export * from './errors';
 export * from './job-types';
+export * from './monitoring-types';
