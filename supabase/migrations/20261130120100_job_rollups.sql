@@ -90,7 +90,7 @@ create table job_rollups.latency_bins (
   mode text not null,
   bin smallint not null,
   shard smallint not null,
-  jobs bigint not null default 0,
+  jobs integer not null default 0,
   ms_sum bigint not null default 0,
   constraint latency_bins_pkey primary key (user_id, width, bucket, kind, mode, bin, shard) include (jobs, ms_sum),
   constraint latency_bins_width_check check (width in ('hour', 'day')),
