@@ -46,12 +46,12 @@ export default async function JobsTestPage() {
             <code>npm run worker</code>) claims <code>simulated</code> jobs, retries failures with backoff and honours
             cancel requests; <code>manual</code> jobs are the test bench you move by hand through{' '}
             <code>queued → running → succeeded | failed</code>. Everything goes through the <code>lib/db</code> helpers
-            and row-level security, so you only ever see your own data. The page refreshes itself (every second while a
-            job is queued or running).
+            and row-level security, so you only ever see your own data. Changes show up live (Supabase Realtime); while
+            the live connection is down, the page polls instead.
           </p>
         </div>
 
-        <GenerationJobsTestClient initialData={data} initialError={error} />
+        <GenerationJobsTestClient initialData={data} initialError={error} userId={user.id} />
 
         <TechnicalDocs />
       </main>
