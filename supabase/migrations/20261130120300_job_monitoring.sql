@@ -38,10 +38,11 @@ as $$
            sum(bins.n) over (partition by bins.bucket, bins.mode, bins.kind) as total
     from bins
   )
-  -- Nearest rank: the first bin whose cumulative count reaches ceil(p * total), in integers.
+  -- Nearest rank: the bin whose cumulative count first reaches ceil(p * total), that is the one bin where
+  -- cum >= p * total > cum - n (in integers: no ordering needed to find it).
   select r.bucket, r.mode, r.kind,
-         (array_agg(round((r.ms / r.n)::numeric)::bigint order by r.bin) filter (where r.cum * 2 >= r.total))[1],
-         (array_agg(round((r.ms / r.n)::numeric)::bigint order by r.bin) filter (where r.cum * 20 >= r.total * 19))[1]
+         max(round((r.ms / r.n)::numeric)::bigint) filter (where r.cum * 2 >= r.total and (r.cum - r.n) * 2 < r.total),
+         max(round((r.ms / r.n)::numeric)::bigint) filter (where r.cum * 20 >= r.total * 19 and (r.cum - r.n) * 20 < r.total * 19)
   from ranked r
   group by r.bucket, r.mode, r.kind;
 $$;
