@@ -1,5 +1,6 @@
 import type { DbClient } from './client-binding';
 import { DatabaseError } from './errors';
+import { JOB_STATUSES } from './job-types';
 import {
   metricsWindowSchema,
   STUCK_REASONS,
@@ -54,7 +55,7 @@ export async function getStuckJobs(client: DbClient, options?: StuckJobsOptions)
       ...(limit === undefined ? {} : { max_rows: limit }),
     }),
   );
-  return rows.map((row) => ({ ...row, reason: narrow(STUCK_REASONS, row.reason, 'stuck reason') }));
+  return rows.map((row) => ({ ...row, reason: narrow(STUCK_REASONS, row.reason, 'stuck reason'), status: narrow(JOB_STATUSES, row.status, 'job status') }));
 }
 
 export const monitoringQueries = { getJobMetrics, getJobTimeseries, getLiveWorkers, getStuckJobs };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Database } from './database.types';
-import { modeSchema } from './job-types';
+import { modeSchema, type JobStatus } from './job-types';
 
 type Functions = Database['public']['Functions'];
 
@@ -11,7 +11,7 @@ export type JobTimeseriesPoint = Functions['get_job_timeseries']['Returns'][numb
 /** A row of get_live_workers: an opaque label, state and load, and which of the caller's jobs it runs. */
 export type LiveWorker = Omit<Functions['get_live_workers']['Returns'][number], 'state'> & { state: WorkerState };
 /** A row of get_stuck_jobs: one of the caller's jobs that needs attention, and why. */
-export type StuckJob = Omit<Functions['get_stuck_jobs']['Returns'][number], 'reason'> & { reason: StuckReason };
+export type StuckJob = Omit<Functions['get_stuck_jobs']['Returns'][number], 'reason' | 'status'> & { reason: StuckReason; status: JobStatus };
 
 export const WORKER_STATES = ['alive', 'stale', 'stopped'] as const;
 export type WorkerState = (typeof WORKER_STATES)[number];

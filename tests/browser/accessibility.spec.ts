@@ -1,13 +1,5 @@
-import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
-import { DEMO_USER, signIn } from './helpers';
-
-async function seriousViolations(page: Page) {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
-  return results.violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => ({ id: violation.id, impact: violation.impact, targets: violation.nodes.map((node) => node.target.join(' ')) }));
-}
+import { expect, test } from '@playwright/test';
+import { DEMO_USER, seriousViolations, signIn } from './helpers';
 
 test('/login has no serious or critical axe violations', async ({ page }) => {
   await page.goto('/login');
@@ -44,12 +36,14 @@ test('the dashboard is keyboard operable', async ({ page }) => {
   await signIn(page, DEMO_USER.email, DEMO_USER.password);
   await expect(page).toHaveURL(/\/jobs-test$/);
   await page.reload(); // focus starts at the top of a freshly loaded page
-  // Tab from the top reaches the navigation, security settings, sign out, and the project selector, in order.
+  // Tab from the top reaches the navigation, monitoring, security settings, sign out, and the project selector, in order.
   await expect(page.getByRole('article').first()).toBeVisible(); // streamed in after the loading skeleton
   await page.keyboard.press('Tab');
   await expect(page.getByRole('link', { name: 'commerce-pix' })).toBeFocused();
   await page.keyboard.press('Tab');
   await expect(page.getByRole('link', { name: 'Jobs dashboard' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('link', { name: 'Monitoring' })).toBeFocused();
   await page.keyboard.press('Tab');
   await expect(page.getByRole('link', { name: 'Two-factor authentication' })).toBeFocused();
   await page.keyboard.press('Tab');
