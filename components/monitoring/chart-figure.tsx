@@ -23,7 +23,10 @@ export function ChartFigure({ id, title, summary, table, children }: { id: strin
         <summary className="cursor-pointer rounded font-medium text-indigo-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600">
           Data table: {title.toLowerCase()}
         </summary>
-        <div className="mt-2 max-h-72 overflow-auto">{table}</div>
+        {/* Scrollable, so reachable by keyboard (and named for screen readers). */}
+        <div className="mt-2 max-h-72 overflow-auto rounded focus-visible:outline-2 focus-visible:outline-indigo-600" tabIndex={0} role="region" aria-label={`${title}: data`}>
+          {table}
+        </div>
       </details>
     </figure>
   );

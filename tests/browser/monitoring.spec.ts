@@ -14,7 +14,7 @@ test('monitoring: per-mode figures, charts whose tables match them, workers; acc
 
   await page.getByRole('link', { name: 'Monitoring' }).click();
   await expect(page).toHaveURL(/\/jobs-test\/monitoring$/);
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Monitoring');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Monitoring', { timeout: 30_000 });
 
   // get_job_metrics, per mode.
   const upscale = page.getByTestId('metrics-upscale');
