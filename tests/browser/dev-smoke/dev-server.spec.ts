@@ -87,3 +87,18 @@ test('live updates under React StrictMode: one channel, a worker-run job moves w
   expect(listReads.length).toBe(readsAfterAction);
   expect(errors).toEqual([]);
 });
+
+test('the monitoring view renders its charts under next dev, with no CSP violation or console error', async ({ page }) => {
+  const violations = await collectCspViolations(page);
+  const errors = collectPageErrors(page);
+  await page.goto('/login');
+  await signIn(page, DEMO_USER.email, DEMO_USER.password);
+  await expect(page).toHaveURL(/\/jobs-test$/);
+  await page.getByRole('link', { name: 'Monitoring' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Monitoring');
+  await expect(page.getByRole('figure', { name: 'Finished jobs per hour' }).locator('.recharts-wrapper > svg.recharts-surface')).toBeVisible();
+  await page.getByLabel('Time range').selectOption('30d');
+  await expect(page.getByRole('figure', { name: 'Cost per day' })).toBeVisible();
+  expect(violations).toEqual([]);
+  expect(errors).toEqual([]);
+});
