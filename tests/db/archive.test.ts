@@ -32,6 +32,22 @@ async function everythingTheUserSees(userId: string) {
 const archive = (limit?: number, retention?: string) =>
   db.sql<{ moved: number }[]>`select job_queue.archive_finished_jobs(${limit ?? null}, ${retention ?? null}::interval) as moved`.then(([row]) => row.moved);
 
+describe('generation_jobs_archive', () => {
+  it('has every column of generation_jobs, with the same type (a migration adding one to generation_jobs adds it here too)', async () => {
+    const columns = await db.sql<{ table_name: string; column_name: string; data_type: string }[]>`
+      select table_name, column_name, format_type(a.atttypid, a.atttypmod) as data_type
+      from information_schema.columns c
+      join pg_attribute a on a.attrelid = ('public.' || c.table_name)::regclass and a.attname = c.column_name
+      where c.table_schema = 'public' and c.table_name in ('generation_jobs', 'generation_jobs_archive')`;
+    const of = (table: string) => Object.fromEntries(columns.filter((c) => c.table_name === table).map((c) => [c.column_name, c.data_type]));
+    const live = of('generation_jobs');
+    const archived = of('generation_jobs_archive');
+    expect(Object.keys(live).length).toBeGreaterThan(20);
+    for (const [name, type] of Object.entries(live)) expect(archived[name], name).toBe(type);
+    expect(archived.archived_at).toBe('timestamp with time zone');
+  });
+});
+
 describe('archive_finished_jobs()', () => {
   let owner: Owner;
   let old: string[];
