@@ -111,6 +111,8 @@ export function useJobsDashboard(initialData: DashboardData, initialError: strin
         void refresh();
         return;
       }
+      // Hosted Realtime sends deletes unfiltered (a primary key, no RLS check): only ours on screen count.
+      if (change.type === 'delete' && !dataRef.current.jobs.some((job) => job.id === change.id)) return;
       changesDuringRefresh.current?.push(change);
       dataRef.current = applyJobChange(dataRef.current, change);
       setData(dataRef.current);
