@@ -8,6 +8,7 @@ import type { DashboardData } from './jobs/dashboard-data';
 import { JobForm } from './jobs/job-form';
 import { JobList } from './jobs/job-list';
 import { JobStatistics } from './jobs/job-statistics';
+import { LiveStatus } from './jobs/live-status';
 import { ProjectPicker } from './jobs/project-picker';
 import { useJobsDashboard } from './jobs/use-jobs-dashboard';
 import { WebhookPanel } from './webhooks/webhook-panel';
@@ -17,16 +18,19 @@ interface GenerationJobsTestClientProps {
   initialData: DashboardData;
   /** Set when the server could not load it; the dashboard keeps retrying. */
   initialError?: string | null;
+  /** The signed-in user: the live feed follows their changes. */
+  userId?: string | null;
 }
 
 /** The interactive part of /jobs-test: projects, assets, jobs and statistics through the lib/db client helpers. */
-export default function GenerationJobsTestClient({ initialData, initialError = null }: GenerationJobsTestClientProps) {
-  const dashboard = useJobsDashboard(initialData, initialError);
+export default function GenerationJobsTestClient({ initialData, initialError = null, userId = null }: GenerationJobsTestClientProps) {
+  const dashboard = useJobsDashboard(initialData, initialError, userId);
   const { data } = dashboard;
   const project = data.projects.find((candidate) => candidate.id === data.selectedProjectId) ?? null;
 
   return (
     <div className="space-y-6">
+      <LiveStatus status={dashboard.liveStatus} pollIntervalMs={dashboard.pollIntervalMs} />
       {dashboard.loadError && (
         <div role="alert" className="flex flex-wrap items-center gap-3 rounded-lg border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-900">
           <AlertTriangle aria-hidden="true" className="size-4 shrink-0" />

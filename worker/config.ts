@@ -50,6 +50,8 @@ const envSchema = z
     WORKER_RETRY_BASE_MS: integer('WORKER_RETRY_BASE_MS', 5000, 1, 86_400_000),
     WORKER_RETRY_MAX_MS: integer('WORKER_RETRY_MAX_MS', 600_000, 1, 86_400_000),
     WORKER_RESCUE_INTERVAL_MS: integer('WORKER_RESCUE_INTERVAL_MS', 5000, 100, 3_600_000),
+    WORKER_ARCHIVE_INTERVAL_MS: integer('WORKER_ARCHIVE_INTERVAL_MS', 600_000, 0, 86_400_000),
+    WORKER_COMPACT_INTERVAL_MS: integer('WORKER_COMPACT_INTERVAL_MS', 600_000, 0, 86_400_000),
     WORKER_DB_POOL_SIZE: integer('WORKER_DB_POOL_SIZE', 4, 2, 100),
     // Storage, for the image providers: inputs are read and outputs written with the service role.
     SUPABASE_URL: z.url({ protocol: /^https?$/, message: 'SUPABASE_URL must be an http(s) URL' }).optional(),
@@ -179,6 +181,10 @@ export interface WorkerConfig {
   retryBaseMs: number;
   retryMaxMs: number;
   rescueIntervalMs: number;
+  /** How often this worker archives finished jobs past the retention (0: never). */
+  archiveIntervalMs: number;
+  /** How often the rollups' shards are folded together (0: never). */
+  compactIntervalMs: number;
   dbPoolSize: number;
   logLevel: string;
   /** Set when the image providers can reach Storage. */
@@ -244,6 +250,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     retryBaseMs: e.WORKER_RETRY_BASE_MS,
     retryMaxMs: e.WORKER_RETRY_MAX_MS,
     rescueIntervalMs: e.WORKER_RESCUE_INTERVAL_MS,
+    archiveIntervalMs: e.WORKER_ARCHIVE_INTERVAL_MS,
+    compactIntervalMs: e.WORKER_COMPACT_INTERVAL_MS,
     dbPoolSize: e.WORKER_DB_POOL_SIZE,
     logLevel: e.LOG_LEVEL,
     storage,

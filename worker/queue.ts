@@ -205,6 +205,21 @@ export class Queue {
     return outcomes(await this.sql<OutcomeRow[]>`select job_id, lease_token, outcome from job_queue.release_jobs(${this.workerId}, ${this.sql.json(jobs.map(lease))})`);
   }
 
+  /**
+   * Moves one batch of jobs finished longer ago than the retention (job_queue.settings, default 90 days) to
+   * generation_jobs_archive; returns how many moved. Safe with several workers at once (SKIP LOCKED).
+   */
+  async archiveFinished(): Promise<number> {
+    const [row] = await this.sql<{ moved: number }[]>`select job_queue.archive_finished_jobs() as moved`;
+    return row.moved;
+  }
+
+  /** Folds the rollups' shards together and drops rows that sum to zero; returns the rows folded. */
+  async compactRollups(): Promise<number> {
+    const [row] = await this.sql<{ folded: number }[]>`select job_queue.compact_job_rollups() as folded`;
+    return row.folded;
+  }
+
   /** Requeues (or fails, or cancels) running jobs whose lease expired; returns what happened to each. */
   async rescueExpired(limit: number): Promise<Map<string, string>> {
     const rows = await this.sql<{ job_id: string; outcome: string }[]>`select job_id, outcome from job_queue.rescue_expired_jobs(${this.workerId}, ${limit})`;

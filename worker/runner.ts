@@ -20,6 +20,8 @@ interface ActiveJob {
 const BATCH_MAX = 500;
 const RESCUE_BATCH = 1000;
 const PRUNE_WORKERS_AFTER_S = 24 * 3600;
+/** Batches one archival run moves at most, so a large backlog cannot hold the task for long. */
+const ARCHIVE_BATCHES_PER_RUN = 100;
 
 export interface RunnerOptions {
   /** Called with what a rescue did (job id → rescued, failed or canceled), e.g. to remove abandoned outputs. */
@@ -95,6 +97,21 @@ export class Runner {
     if (webhooks) {
       this.listener.addChannel(DUE_WEBHOOKS_CHANNEL, () => webhooks.wake());
       this.addPeriodicTask({ name: 'deliver-webhooks', intervalMs: config.webhooks.pollIntervalMs, run: () => webhooks.poll() });
+    }
+    if (config.archiveIntervalMs > 0) {
+      // Every worker may run it: batches are taken with SKIP LOCKED, so each job moves once.
+      this.addPeriodicTask({ name: 'archive-finished-jobs', intervalMs: config.archiveIntervalMs, run: () => this.archive() });
+    }
+    if (config.compactIntervalMs > 0) {
+      this.addPeriodicTask({
+        name: 'compact-job-rollups',
+        intervalMs: config.compactIntervalMs,
+        exclusive: true,
+        run: async () => {
+          const folded = await this.queue.compactRollups();
+          this.log.debug({ folded }, 'compacted the job rollups');
+        },
+      });
     }
   }
 
@@ -344,6 +361,16 @@ export class Runner {
       if (state === 'cancel_requested') entry.controller.abort(new JobAbortedError('canceled', 'canceled at the owner\'s request'));
       else if (state === 'lost') entry.controller.abort(new JobAbortedError('lease_lost', 'the lease was lost'));
     }
+  }
+
+  private async archive(): Promise<void> {
+    let moved = 0;
+    for (let batch = 0; batch < ARCHIVE_BATCHES_PER_RUN && !this.stopping; batch += 1) {
+      const count = await this.queue.archiveFinished();
+      moved += count;
+      if (count === 0) break;
+    }
+    if (moved > 0) this.log.info({ moved }, 'archived finished jobs past the retention');
   }
 
   private async rescue(): Promise<void> {

@@ -17,10 +17,12 @@ export interface DashboardData {
 
 export const JOB_PAGE_SIZE = 10;
 
-/** How often the dashboard re-reads while the tab is visible (Realtime is not part of the local stack)... */
+/** While the live feed (Realtime) is not connected, how often the dashboard re-reads (tab visible)... */
 export const POLL_INTERVAL_MS = 5_000;
 /** ...and while a job on screen is queued or running, so it moves without a reload. */
 export const ACTIVE_POLL_INTERVAL_MS = 1_000;
+/** Live: statistics are re-read at most this often while changes arrive. */
+export const STATISTICS_REFRESH_MS = 300;
 
 export function hasActiveJobs(data: DashboardData): boolean {
   return data.jobs.some((job) => ACTIVE_STATUSES.includes(job.status));

@@ -53,3 +53,18 @@ export function dollarsToCents(value: string): number {
   if (!/^\d+(\.\d{0,2})?$/.test(trimmed)) return Number.NaN;
   return Math.round(Number(trimmed) * 100);
 }
+
+/** A duration in milliseconds, short: "850 ms", "1.2 s", "3 min 5 s", "2 h 10 min"; an em dash when unknown. */
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+  return `${Math.floor(ms / 3_600_000)} h ${Math.round((ms % 3_600_000) / 60_000)} min`;
+}
+
+/** A rate between 0 and 1 as a percentage ("12.5%"); an em dash when there is nothing to rate. */
+export function formatPercent(rate: number | null | undefined): string {
+  if (rate === null || rate === undefined || !Number.isFinite(rate)) return '—';
+  return `${(rate * 100).toFixed(rate * 100 < 10 ? 1 : 0)}%`;
+}

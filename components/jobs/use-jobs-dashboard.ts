@@ -1,6 +1,7 @@
 'use client';
 
 import { useCallback, useEffect, useRef, useState } from 'react';
+import type { JobChange } from '@/lib/db/job-changes';
 import { toast } from 'sonner';
 import {
   cancelGenerationJobClient,
@@ -19,9 +20,11 @@ import {
   uploadAssetClient,
 } from '@/lib/db/generation-jobs-client';
 import type { Asset, GenerationJob, JobStatus, NewGenerationJob } from '@/lib/db/job-types';
-import { ACTIVE_POLL_INTERVAL_MS, hasActiveJobs, JOB_PAGE_SIZE, loadDashboardData, POLL_INTERVAL_MS, type DashboardData } from './dashboard-data';
+import { applyJobChange } from './apply-job-change';
+import { ACTIVE_POLL_INTERVAL_MS, hasActiveJobs, JOB_PAGE_SIZE, loadDashboardData, POLL_INTERVAL_MS, STATISTICS_REFRESH_MS, type DashboardData } from './dashboard-data';
 import { errorMessage, toastError } from './report-error';
 import { useAssetThumbnails } from './use-asset-thumbnails';
+import { useLiveChanges } from './use-live-changes';
 
 /** An action's outcome for the form that started it (the toast is already shown). */
 export type ActionResult = { ok: true } | { ok: false; error: unknown };
@@ -36,11 +39,12 @@ const clientQueries = {
 };
 
 /**
- * The dashboard's data and actions. Every action refreshes everything afterwards, and a poll re-reads
- * while the tab is visible (every second while a job on screen is queued or running), so the worker's
- * and other tabs' changes show up without a reload.
+ * The dashboard's data and actions. Changes arrive live over Supabase Realtime (the user's jobs applied in
+ * place, statistics re-read); while the live feed is not connected, a poll re-reads instead while the tab
+ * is visible (every second while a job on screen is queued or running). Every action refreshes everything
+ * afterwards.
  */
-export function useJobsDashboard(initialData: DashboardData, initialError: string | null) {
+export function useJobsDashboard(initialData: DashboardData, initialError: string | null, userId: string | null = null) {
   const [data, setData] = useState(initialData);
   const [loadError, setLoadError] = useState(initialError);
   const [switchingProject, setSwitchingProject] = useState(false);
@@ -53,6 +57,8 @@ export function useJobsDashboard(initialData: DashboardData, initialError: strin
   const dataRef = useRef(initialData);
   const loadSeq = useRef(0);
   const inFlight = useRef(false);
+  /** Live changes that arrived while a refresh was reading: replayed onto what it read. */
+  const changesDuringRefresh = useRef<JobChange[] | null>(null);
   useEffect(() => {
     dataRef.current = data;
   }, [data]);
@@ -64,9 +70,12 @@ export function useJobsDashboard(initialData: DashboardData, initialError: strin
     // Keep as many jobs on screen as "Load more" has shown (up to the helper's 100 per page).
     const limit = target === current.selectedProjectId ? Math.min(100, Math.max(JOB_PAGE_SIZE, current.jobs.length)) : JOB_PAGE_SIZE;
     inFlight.current = true;
+    changesDuringRefresh.current = [];
     try {
-      const next = await loadDashboardData(clientQueries, target, limit, current.modes.length > 0 ? current.modes : undefined);
+      let next = await loadDashboardData(clientQueries, target, limit, current.modes.length > 0 ? current.modes : undefined);
       if (seq !== loadSeq.current) return;
+      for (const change of changesDuringRefresh.current ?? []) next = applyJobChange(next, change);
+      changesDuringRefresh.current = null;
       dataRef.current = next;
       setData(next);
       setLoadError(null);
@@ -74,22 +83,69 @@ export function useJobsDashboard(initialData: DashboardData, initialError: strin
     } catch (error) {
       if (seq === loadSeq.current) setLoadError(errorMessage(error));
     } finally {
-      if (seq === loadSeq.current) inFlight.current = false;
+      if (seq === loadSeq.current) {
+        inFlight.current = false;
+        changesDuringRefresh.current = null;
+      }
     }
   }, []);
 
+  // Statistics and budget usage cover every project: re-read (cheap, from the rollups) at most every
+  // STATISTICS_REFRESH_MS.
+  const statisticsTimer = useRef<number | null>(null);
+  const refreshStatistics = useCallback(() => {
+    if (statisticsTimer.current !== null) return;
+    statisticsTimer.current = window.setTimeout(async () => {
+      statisticsTimer.current = null;
+      try {
+        const [statistics, budgetUsage] = await Promise.all([getJobStatisticsClient(), clientQueries.getBudgetUsage()]);
+        dataRef.current = { ...dataRef.current, statistics, budgetUsage };
+        setData(dataRef.current);
+        setLastUpdated(new Date());
+      } catch {
+        // The next change or refresh tries again.
+      }
+    }, STATISTICS_REFRESH_MS);
+  }, []);
+  useEffect(() => () => {
+    if (statisticsTimer.current !== null) window.clearTimeout(statisticsTimer.current);
+  }, []);
+
+  const liveStatus = useLiveChanges(userId, {
+    onJob: (change) => {
+      if (change.type === 'incomplete') {
+        void refresh();
+        return;
+      }
+      // Hosted Realtime sends deletes unfiltered (a primary key, no RLS check): only ours on screen count.
+      if (change.type === 'delete' && !dataRef.current.jobs.some((job) => job.id === change.id)) return;
+      changesDuringRefresh.current?.push(change);
+      dataRef.current = applyJobChange(dataRef.current, change);
+      setData(dataRef.current);
+      refreshStatistics();
+    },
+    onProjectOrAsset: () => void refresh(),
+    // Joined (again): whatever changed while the feed was down is read once.
+    onStatus: (status) => {
+      if (status === 'live') void refresh();
+    },
+  });
+
   const active = hasActiveJobs(data);
+  const pollIntervalMs = active ? ACTIVE_POLL_INTERVAL_MS : POLL_INTERVAL_MS;
+  const polling = liveStatus !== 'live';
   useEffect(() => {
+    if (!polling) return;
     const tick = () => {
       if (document.visibilityState === 'visible' && !inFlight.current) void refresh();
     };
-    const timer = window.setInterval(tick, active ? ACTIVE_POLL_INTERVAL_MS : POLL_INTERVAL_MS);
+    const timer = window.setInterval(tick, pollIntervalMs);
     document.addEventListener('visibilitychange', tick);
     return () => {
       window.clearInterval(timer);
       document.removeEventListener('visibilitychange', tick);
     };
-  }, [refresh, active]);
+  }, [refresh, polling, pollIntervalMs]);
 
   const run = useCallback(
     async (failure: string, action: () => Promise<string>): Promise<ActionResult> => {
@@ -217,6 +273,9 @@ export function useJobsDashboard(initialData: DashboardData, initialError: strin
     data,
     thumbnails,
     loadError,
+    /** `live`: changes arrive over Realtime; otherwise the dashboard polls every `pollIntervalMs`. */
+    liveStatus,
+    pollIntervalMs,
     switchingProject,
     loadingMore,
     lastUpdated,

@@ -219,6 +219,121 @@ export type Database = {
           },
         ]
       }
+      generation_jobs_archive: {
+        Row: {
+          archived_at: string
+          attempts: number
+          cancel_requested_at: string | null
+          cost_cents: number
+          created_at: string
+          error_message: string | null
+          finished_at: string | null
+          id: string
+          idempotency_key: string | null
+          input_asset_id: string | null
+          last_error: string | null
+          lease_token: number | null
+          locked_by: string | null
+          locked_until: string | null
+          max_attempts: number
+          mode: string
+          output_asset_id: string | null
+          params: NonNullable<Json>
+          priority: number
+          project_id: string
+          provider: string
+          provider_job_id: string | null
+          retry_of: string | null
+          run_at: string
+          started_at: string | null
+          status: string
+          updated_at: string
+          user_id: string
+        }
+        Insert: {
+          archived_at?: string
+          attempts: number
+          cancel_requested_at?: string | null
+          cost_cents: number
+          created_at: string
+          error_message?: string | null
+          finished_at?: string | null
+          id: string
+          idempotency_key?: string | null
+          input_asset_id?: string | null
+          last_error?: string | null
+          lease_token?: number | null
+          locked_by?: string | null
+          locked_until?: string | null
+          max_attempts: number
+          mode: string
+          output_asset_id?: string | null
+          params: NonNullable<Json>
+          priority: number
+          project_id: string
+          provider: string
+          provider_job_id?: string | null
+          retry_of?: string | null
+          run_at: string
+          started_at?: string | null
+          status: string
+          updated_at: string
+          user_id: string
+        }
+        Update: {
+          archived_at?: string
+          attempts?: number
+          cancel_requested_at?: string | null
+          cost_cents?: number
+          created_at?: string
+          error_message?: string | null
+          finished_at?: string | null
+          id?: string
+          idempotency_key?: string | null
+          input_asset_id?: string | null
+          last_error?: string | null
+          lease_token?: number | null
+          locked_by?: string | null
+          locked_until?: string | null
+          max_attempts?: number
+          mode?: string
+          output_asset_id?: string | null
+          params?: NonNullable<Json>
+          priority?: number
+          project_id?: string
+          provider?: string
+          provider_job_id?: string | null
+          retry_of?: string | null
+          run_at?: string
+          started_at?: string | null
+          status?: string
+          updated_at?: string
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "generation_jobs_archive_input_asset_id_fkey"
+            columns: ["input_asset_id", "project_id", "user_id"]
+            isOneToOne: false
+            referencedRelation: "assets"
+            referencedColumns: ["id", "project_id", "user_id"]
+          },
+          {
+            foreignKeyName: "generation_jobs_archive_output_asset_id_fkey"
+            columns: ["output_asset_id", "project_id", "user_id"]
+            isOneToOne: false
+            referencedRelation: "assets"
+            referencedColumns: ["id", "project_id", "user_id"]
+          },
+          {
+            foreignKeyName: "generation_jobs_archive_project_id_fkey"
+            columns: ["project_id", "user_id"]
+            isOneToOne: false
+            referencedRelation: "projects"
+            referencedColumns: ["id", "user_id"]
+          },
+        ]
+      }
       generation_modes: {
         Row: {
           created_at: string
@@ -640,15 +755,7 @@ export type Database = {
           total_cost_cents?: number | null
           user_id?: string | null
         }
-        Relationships: [
-          {
-            foreignKeyName: "generation_jobs_project_id_fkey"
-            columns: ["project_id", "user_id"]
-            isOneToOne: false
-            referencedRelation: "projects"
-            referencedColumns: ["id", "user_id"]
-          },
-        ]
+        Relationships: []
       }
     }
     Functions: {
@@ -724,6 +831,22 @@ export type Database = {
           settled_cents: number
         }[]
       }
+      get_job_metrics: {
+        Args: { since?: string; until?: string }
+        Returns: {
+          canceled: number
+          cost_cents: number
+          failed: number
+          failure_rate: number
+          jobs: number
+          mode: string
+          queue_wait_p50_ms: number
+          queue_wait_p95_ms: number
+          run_time_p50_ms: number
+          run_time_p95_ms: number
+          succeeded: number
+        }[]
+      }
       get_job_statistics: {
         Args: Record<PropertyKey, never>
         Returns: {
@@ -731,6 +854,40 @@ export type Database = {
           job_count: number
           status: string
           total_cost_cents: number
+        }[]
+      }
+      get_job_timeseries: {
+        Args: {
+          granularity?: string
+          job_mode?: string
+          since?: string
+          until?: string
+        }
+        Returns: {
+          bucket_start: string
+          canceled: number
+          cost_cents: number
+          failed: number
+          failure_rate: number
+          jobs: number
+          queue_wait_p50_ms: number
+          queue_wait_p95_ms: number
+          run_time_p50_ms: number
+          run_time_p95_ms: number
+          succeeded: number
+        }[]
+      }
+      get_live_workers: {
+        Args: { stale_after?: string }
+        Returns: {
+          concurrency: number
+          last_seen_at: string
+          my_job_ids: string[]
+          providers: string[]
+          running_jobs: number
+          started_at: string
+          state: string
+          worker: string
         }[]
       }
       get_recent_jobs: {
@@ -770,6 +927,20 @@ export type Database = {
           isOneToOne: false
           isSetofReturn: true
         }
+      }
+      get_stuck_jobs: {
+        Args: { max_rows?: number; waiting_after?: string }
+        Returns: {
+          attempts: number
+          id: string
+          max_attempts: number
+          mode: string
+          project_id: string
+          provider: string
+          reason: string
+          since: string
+          status: string
+        }[]
       }
       has_visible_text: { Args: { value: string }; Returns: boolean }
       image_params_problem: {

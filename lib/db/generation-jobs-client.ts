@@ -3,6 +3,7 @@ import { assetQueries } from './assets-core';
 import { budgetQueries } from './budgets-core';
 import { bindClient } from './client-binding';
 import { generationJobQueries } from './generation-jobs-core';
+import { monitoringQueries } from './monitoring-core';
 import { projectQueries } from './projects-core';
 import { webhookQueries } from './webhooks-core';
 
@@ -12,6 +13,7 @@ const projects = bindClient(createClient, projectQueries);
 const assets = bindClient(createClient, assetQueries);
 const budgets = bindClient(createClient, budgetQueries);
 const webhooks = bindClient(createClient, webhookQueries);
+const monitoring = bindClient(createClient, monitoringQueries);
 
 export const getGenerationJobsClient = jobs.getGenerationJobs;
 export const getProjectJobsClient = jobs.getProjectJobs;
@@ -28,6 +30,12 @@ export const deleteGenerationJobClient = jobs.deleteGenerationJob;
 export const getJobStatisticsClient = jobs.getJobStatistics;
 export const getRecentJobsClient = jobs.getRecentJobs;
 export const getTotalCostsClient = jobs.getTotalCosts;
+export const getArchivedJobsClient = jobs.getArchivedJobs;
+
+export const getJobMetricsClient = monitoring.getJobMetrics;
+export const getJobTimeseriesClient = monitoring.getJobTimeseries;
+export const getLiveWorkersClient = monitoring.getLiveWorkers;
+export const getStuckJobsClient = monitoring.getStuckJobs;
 
 export const getProjectsClient = projects.getProjects;
 export const createProjectClient = projects.createProject;
@@ -60,3 +68,4 @@ export * from './budget-types';
 export * from './errors';
 export * from './job-types';
 export * from './webhook-types';
+export * from './monitoring-types';

@@ -16,6 +16,7 @@ import {
   type JobEvent,
   type JobProvider,
   type JobStatistic,
+  type ArchivedJob,
   type JobStatus,
   type NewGenerationJob,
   type Page,
@@ -23,7 +24,7 @@ import {
   type RecentJob,
   type UpdateGenerationJob,
 } from './job-types';
-import { decodeCursor, encodeCursor } from './keyset-cursor';
+import { afterCursor, toPage } from './keyset-cursor';
 import { parseInput, unwrap } from './query-result';
 
 /**
@@ -66,13 +67,7 @@ async function listJobs(
     .limit(limit + 1);
   if (filter.project_id) query = query.eq('project_id', filter.project_id);
   if (filter.status) query = query.eq('status', filter.status);
-  if (cursor) {
-    const [createdAt, id] = decodeCursor(cursor);
-    query = query.or(`created_at.lt."${createdAt}",and(created_at.eq."${createdAt}",id.lt.${id})`);
-  }
-  const rows = unwrap(await query).map(asJob);
-  const items = rows.slice(0, limit);
-  return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1]) : null };
+  return toPage(unwrap(await afterCursor(query, cursor)).map(asJob), limit);
 }
 
 /** The caller's jobs, newest first, one page at a time. */
@@ -164,6 +159,23 @@ export async function getGenerationModes(client: DbClient): Promise<GenerationMo
   );
 }
 
+/**
+ * The caller's archived jobs (finished jobs moved out after the retention period), newest first, one page at
+ * a time; optionally of one project.
+ */
+export async function getArchivedJobs(client: DbClient, page?: PageOptions & { project_id?: string }): Promise<Page<ArchivedJob>> {
+  const { project_id: projectId, ...pageOptions } = page ?? {};
+  const { limit, cursor } = parseInput(pageSchema, pageOptions, 'page options');
+  let query = client
+    .from('generation_jobs_archive')
+    .select(`${JOB_COLUMNS}, archived_at`)
+    .order('created_at', { ascending: false })
+    .order('id', { ascending: false })
+    .limit(limit + 1);
+  if (projectId !== undefined) query = query.eq('project_id', parseInput(uuidSchema, projectId, 'project id'));
+  return toPage(unwrap(await afterCursor(query, cursor)).map(asJob), limit);
+}
+
 /** Deletes one of the caller's jobs; NotFoundError when there was none to delete. */
 export async function deleteGenerationJob(client: DbClient, id: string): Promise<void> {
   const jobId = parseInput(uuidSchema, id, 'job id');
@@ -204,4 +216,5 @@ export const generationJobQueries = {
   getJobStatistics,
   getRecentJobs,
   getTotalCosts,
+  getArchivedJobs,
 };

@@ -5,6 +5,7 @@ import { assetQueries } from './assets-core';
 import { budgetQueries } from './budgets-core';
 import { bindClient } from './client-binding';
 import { generationJobQueries } from './generation-jobs-core';
+import { monitoringQueries } from './monitoring-core';
 import { projectQueries } from './projects-core';
 import { webhookQueries } from './webhooks-core';
 
@@ -17,6 +18,7 @@ const projects = bindClient(createClient, projectQueries);
 const assets = bindClient(createClient, assetQueries);
 const budgets = bindClient(createClient, budgetQueries);
 const webhooks = bindClient(createClient, webhookQueries);
+const monitoring = bindClient(createClient, monitoringQueries);
 
 export const getGenerationJobs = cache(jobs.getGenerationJobs);
 export const getProjectJobs = cache(jobs.getProjectJobs);
@@ -27,6 +29,12 @@ export const getRecentJobs = cache(jobs.getRecentJobs);
 export const getTotalCosts = cache(jobs.getTotalCosts);
 export const getJobEvents = cache(jobs.getJobEvents);
 export const getGenerationModes = cache(jobs.getGenerationModes);
+export const getArchivedJobs = cache(jobs.getArchivedJobs);
+
+export const getJobMetrics = cache(monitoring.getJobMetrics);
+export const getJobTimeseries = cache(monitoring.getJobTimeseries);
+export const getLiveWorkers = cache(monitoring.getLiveWorkers);
+export const getStuckJobs = cache(monitoring.getStuckJobs);
 export const { createGenerationJob, updateGenerationJob, transitionJobStatus, cancelGenerationJob, retryGenerationJob, deleteGenerationJob } = jobs;
 
 export const getProjects = cache(projects.getProjects);
@@ -60,3 +68,4 @@ export * from './budget-types';
 export * from './errors';
 export * from './job-types';
 export * from './webhook-types';
+export * from './monitoring-types';

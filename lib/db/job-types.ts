@@ -37,6 +37,8 @@ export type JobEventName = (typeof JOB_EVENTS)[number];
 
 /** A row of generation_jobs, with `status` and `provider` narrowed. */
 export type GenerationJob = Omit<Tables<'generation_jobs'>, 'status' | 'provider'> & { status: JobStatus; provider: JobProvider };
+/** A row of generation_jobs_archive: a finished job moved out of generation_jobs, with `archived_at`. */
+export type ArchivedJob = Omit<Tables<'generation_jobs_archive'>, 'status' | 'provider'> & { status: JobStatus; provider: JobProvider };
 export type GenerationMode = Tables<'generation_modes'>;
 export type JobEvent = Omit<Tables<'job_events'>, 'event'> & { event: JobEventName };
 export type RecentJob = GenerationJob;

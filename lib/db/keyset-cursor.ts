@@ -1,5 +1,5 @@
 import { ValidationError } from './errors';
-import { uuidSchema } from './job-types';
+import { uuidSchema, type Page } from './job-types';
 
 /**
  * Keyset pages newest first: the cursor is the last row's sort key (created_at, id), opaque to callers.
@@ -35,4 +35,23 @@ export function decodeCursor(cursor: string): [string, string] {
   throw new ValidationError('Invalid page options: cursor is not one this API returned', {}, {
     cursor: ['cursor is not one this API returned'],
   });
+}
+
+/** What a keyset page needs of a query builder (generation_jobs and its archive alike). */
+export interface KeysetQuery<Q> {
+  lte(column: 'created_at', value: string): Q;
+  or(filters: string): Q;
+}
+
+/** Rows after the cursor, newest first: the `lte` bounds the index scan, the `or` drops the rows of the same instant already shown. */
+export function afterCursor<Q extends KeysetQuery<Q>>(query: Q, cursor: string | null | undefined): Q {
+  if (!cursor) return query;
+  const [createdAt, id] = decodeCursor(cursor);
+  return query.lte('created_at', createdAt).or(`created_at.lt."${createdAt}",and(created_at.eq."${createdAt}",id.lt.${id})`);
+}
+
+/** One page of `rows` fetched with limit + 1: the extra row only says there is more. */
+export function toPage<T extends { created_at: string; id: string }>(rows: T[], limit: number): Page<T> {
+  const items = rows.slice(0, limit);
+  return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1]) : null };
 }

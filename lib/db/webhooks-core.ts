@@ -1,7 +1,7 @@
 import type { DbClient } from './client-binding';
 import { DatabaseError, NotFoundError } from './errors';
 import { pageSchema, uuidSchema, type Page, type PageOptions } from './job-types';
-import { decodeCursor, encodeCursor } from './keyset-cursor';
+import { afterCursor, toPage } from './keyset-cursor';
 import { parseInput, unwrap } from './query-result';
 import {
   newWebhookEndpointSchema,
@@ -114,20 +114,14 @@ export async function getWebhookDelivery(client: DbClient, deliveryId: string): 
 export async function getWebhookDeliveries(client: DbClient, endpointId: string, page?: PageOptions): Promise<Page<WebhookDelivery>> {
   const id = parseInput(uuidSchema, endpointId, 'endpoint id');
   const { limit, cursor } = parseInput(pageSchema, page, 'page options');
-  let query = client
+  const query = client
     .from('webhook_deliveries')
     .select(DELIVERY_COLUMNS)
     .eq('endpoint_id', id)
     .order('created_at', { ascending: false })
     .order('id', { ascending: false })
     .limit(limit + 1);
-  if (cursor) {
-    const [createdAt, lastId] = decodeCursor(cursor);
-    query = query.or(`created_at.lt."${createdAt}",and(created_at.eq."${createdAt}",id.lt.${lastId})`);
-  }
-  const rows = unwrap(await query).map(asDelivery);
-  const items = rows.slice(0, limit);
-  return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1]) : null };
+  return toPage(unwrap(await afterCursor(query, cursor)).map(asDelivery), limit);
 }
 
 export const webhookQueries = {

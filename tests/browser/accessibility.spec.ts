@@ -44,12 +44,14 @@ test('the dashboard is keyboard operable', async ({ page }) => {
   await signIn(page, DEMO_USER.email, DEMO_USER.password);
   await expect(page).toHaveURL(/\/jobs-test$/);
   await page.reload(); // focus starts at the top of a freshly loaded page
-  // Tab from the top reaches the navigation, security settings, sign out, and the project selector, in order.
+  // Tab from the top reaches the navigation, monitoring, security settings, sign out, and the project selector, in order.
   await expect(page.getByRole('article').first()).toBeVisible(); // streamed in after the loading skeleton
   await page.keyboard.press('Tab');
   await expect(page.getByRole('link', { name: 'commerce-pix' })).toBeFocused();
   await page.keyboard.press('Tab');
   await expect(page.getByRole('link', { name: 'Jobs dashboard' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('link', { name: 'Monitoring' })).toBeFocused();
   await page.keyboard.press('Tab');
   await expect(page.getByRole('link', { name: 'Two-factor authentication' })).toBeFocused();
   await page.keyboard.press('Tab');

@@ -60,7 +60,7 @@ async function warm(pathname: string, cookie = ''): Promise<void> {
 try {
   // Side by side: the two compilations share most modules.
   const cookie = await demoSessionCookie();
-  await Promise.all([warm('/login'), warm('/jobs-test', cookie)]);
+  await Promise.all([warm('/login'), warm('/jobs-test', cookie), warm('/jobs-test/monitoring', cookie)]);
   console.log('dev server warmed up'); // playwright.dev.config.ts waits for this line
 } catch (error) {
   console.error(error);

@@ -63,3 +63,41 @@ test('cancel a running job, retry it, and retry a job that failed', async ({ pag
   await expect(statisticsRow(page, 'canceled').locator('td').first()).toHaveText('2');
   await expectNotReloaded(page);
 });
+
+test('live: a job run by the worker shows running, then succeeded, with no polling of the job list', async ({ page }) => {
+  const errors = collectPageErrors(page);
+  const listReads: string[] = [];
+  page.on('request', (request) => {
+    if (request.method() === 'GET' && new URL(request.url()).pathname.endsWith('/rest/v1/generation_jobs')) listReads.push(request.url());
+  });
+  await signUp(page);
+  await expect(page.getByTestId('live-status')).toHaveText('Live');
+  await createProject(page, 'Live updates');
+  await markPage(page);
+
+  // The action reads the list once afterwards; from then on only the live feed moves the card.
+  const actionRefresh = page.waitForResponse((response) => response.request().method() === 'GET' && response.url().includes('/rest/v1/generation_jobs?'));
+  await createJob(page, { mode: 'shadow', provider: 'simulated', seconds: '3' });
+  await actionRefresh;
+  const readsAfterAction = listReads.length;
+  const card = jobCard(page, 'shadow');
+  await expect(card).toHaveAttribute('data-status', 'running', { timeout: 30_000 });
+  await expect(card).toHaveAttribute('data-status', 'succeeded', { timeout: 30_000 });
+  await expect(statisticsRow(page, 'succeeded').locator('td').first()).toHaveText('1');
+  // Polling would have read the list every second while the job was active.
+  expect(listReads.length).toBe(readsAfterAction);
+  await expect(page.getByTestId('live-status')).toHaveText('Live');
+  await expectNotReloaded(page);
+  expect(errors).toEqual([]);
+});
+
+test('without the live connection the dashboard says so and polls instead', async ({ page }) => {
+  // Realtime unreachable (a proxy that drops WebSockets, say).
+  await page.routeWebSocket(/\/realtime\/v1\/websocket/, (ws) => ws.close());
+  await signUp(page);
+  await expect(page.getByTestId('live-status')).toHaveText(/^Polling every 5 s \((connecting|reconnecting)\)$/);
+  await createProject(page, 'No live feed');
+  await createJob(page, { mode: 'upscale', provider: 'simulated', seconds: '1' });
+  await expect(page.getByTestId('live-status')).toHaveText(/^Polling every 1 s/);
+  await expect(jobCard(page, 'upscale')).toHaveAttribute('data-status', 'succeeded', { timeout: 30_000 });
+});

@@ -1,58 +1,90 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asRole, user } from '../support/as-role.ts';
 import { createTestDatabase, type TestDatabase } from '../support/cluster.ts';
-import {
-  dashboardQueries,
-  explainAs,
-  flattenPlan,
-  JOB_VOLUME,
-  jobAccess,
-  loadJobVolume,
-  type DashboardQuery,
-  type Plan,
-  type PlanNode,
-} from '../support/job-volume.ts';
+import { access, dashboardQueries, explainAs, flattenPlan, JOB_VOLUME, loadJobVolume, type DashboardQuery, type PlanNode } from '../support/job-volume.ts';
 
-// Plan shapes only: how fast these run is `npm run bench:plans`' business (timings vary with the machine).
+// Plan shapes only: how fast these run is `npm run bench:scale`'s business (timings vary with the machine).
 
 let db: TestDatabase;
 let someone: string;
+let heavy: string;
 let queries: DashboardQuery[];
+let heavyQueries: DashboardQuery[];
 
 beforeAll(async () => {
   db = await createTestDatabase();
   const loaded = await loadJobVolume(db.sql);
-  someone = loaded.userId;
-  queries = await dashboardQueries(db.sql, loaded.projectId);
-}, 120_000);
+  someone = loaded.light.userId;
+  heavy = loaded.heavy!.userId;
+  queries = await dashboardQueries(db.sql, loaded.light.projectId, { inline: true });
+  heavyQueries = await dashboardQueries(db.sql, loaded.heavy!.projectId, { inline: true });
+}, 180_000);
 afterAll(async () => {
   await db.drop();
 });
 
-function expectIndexedAccess(plan: Plan) {
-  const onJobs = plan.nodes.filter((n) => n['Relation Name'] === 'generation_jobs');
-  expect(onJobs.length).toBeGreaterThan(0);
-  expect(onJobs.map((n) => n['Node Type'])).not.toContain('Seq Scan');
-  for (const node of onJobs) expect(node['Node Type']).toMatch(/Index|Bitmap Heap Scan/);
-  expect(plan.nodes.some((n) => n['Index Name']?.startsWith('generation_jobs_'))).toBe(true);
+/** The plan of a dashboard query as the light account, or as the heavy one (where the order of reads matters). */
+async function planOf(name: string, account: 'light' | 'heavy' = 'light') {
+  const query = (account === 'light' ? queries : heavyQueries).find((candidate) => candidate.name === name)!;
+  const plan = await explainAs(db.sql, account === 'light' ? someone : heavy, query);
+  console.log(`plans (${account}): ${name}: ${access(plan)}`);
+  return plan;
 }
 
-describe(`query plans with ${JOB_VOLUME.jobs} jobs over ${JOB_VOLUME.users} users (as an authenticated user, through RLS)`, () => {
-  it.each(['job list', 'status filter', 'project filter', 'get_job_statistics()', 'get_recent_jobs(50)', 'generation_job_summary'])(
-    '%s uses an index on generation_jobs',
-    async (name) => {
-      const query = queries.find((candidate) => candidate.name === name)!;
-      const plan = await explainAs(db.sql, someone, query);
-      expectIndexedAccess(plan);
-      console.log(`plans: ${name}: ${jobAccess(plan)}`);
-    },
-  );
+const reads = (nodes: PlanNode[], table: string) => nodes.filter((n) => n['Relation Name'] === table);
+const indexesOn = (nodes: PlanNode[], table: string) => [...new Set(reads(nodes, table).map((n) => n['Index Name'] ?? n['Node Type']))];
+
+describe(`query plans with ${JOB_VOLUME.jobs} jobs, ${JOB_VOLUME.heavy.jobs} of them one account's (as an authenticated user, through RLS)`, () => {
+  it.each([
+    ['job list (project)', 'generation_jobs_project_created_idx'],
+    ['job list, page 21', 'generation_jobs_project_created_idx'],
+    ['all jobs', 'generation_jobs_user_created_idx'],
+    ['status filter', 'generation_jobs_user_status_created_idx'],
+    ['get_recent_jobs(10)', 'generation_jobs_user_created_idx'],
+  ])('%s reads %s in order for the heavy account: no sort, no other read of generation_jobs', async (name, index) => {
+    const { nodes } = await planOf(name, 'heavy');
+    expect(indexesOn(nodes, 'generation_jobs')).toEqual([index]);
+    expect(nodes.map((n) => n['Node Type'])).not.toContain('Sort');
+  });
+
+  it('the keyset of a later page starts at the cursor (an index condition, not a filter)', async () => {
+    const { nodes } = await planOf('job list, page 21', 'heavy');
+    const scan = nodes.find((n) => n['Index Name'] === 'generation_jobs_project_created_idx') as PlanNode & { 'Index Cond'?: string };
+    expect(scan['Index Cond']).toMatch(/created_at <=/);
+  });
+
+  it.each(['light', 'heavy'] as const)('every list reads an index of generation_jobs (%s account)', async (account) => {
+    for (const name of ['job list (project)', 'job list, page 21', 'all jobs', 'status filter', 'get_recent_jobs(10)']) {
+      const { nodes } = await planOf(name, account);
+      expect(reads(nodes, 'generation_jobs').map((n) => n['Node Type']), name).not.toContain('Seq Scan');
+      expect(nodes.some((n) => n['Index Name']?.startsWith('generation_jobs_')), name).toBe(true);
+    }
+  });
+
+  it('get_job_statistics() and the total cost read the rollups only', async () => {
+    for (const name of ['get_job_statistics()', 'total cost']) {
+      const { nodes } = await planOf(name);
+      expect(reads(nodes, 'generation_jobs')).toEqual([]);
+      expect(indexesOn(nodes, 'status_totals')).toEqual(['status_totals_pkey']);
+    }
+  });
+
+  it('generation_job_summary reads the rollups, then one probe per group for its newest job', async () => {
+    const { nodes } = await planOf('generation_job_summary', 'heavy');
+    expect(indexesOn(nodes, 'status_totals')).toEqual(['status_totals_pkey']);
+    expect(indexesOn(nodes, 'generation_jobs')).toEqual(['generation_jobs_user_status_created_idx']);
+    expect(indexesOn(nodes, 'generation_jobs_archive')).toEqual(['generation_jobs_archive_user_status_project_idx']);
+  });
 
   it('the functions answer correctly at this size', async () => {
     const stats = await asRole(db.sql, user(someone), (tx) => tx<{ job_count: string }[]>`select * from public.get_job_statistics()`);
     const recent = await asRole(db.sql, user(someone), (tx) => tx`select * from public.get_recent_jobs(50)`);
-    expect(stats.reduce((n, r) => n + Number(r.job_count), 0)).toBe(JOB_VOLUME.jobs / JOB_VOLUME.users);
+    const metrics = await asRole(db.sql, user(someone), (tx) => tx<{ jobs: string }[]>`select * from public.get_job_metrics(now() - interval '400 days', now())`);
+    const [finished] = await db.sql<{ n: string }[]>`
+      select count(*) as n from public.generation_jobs where user_id = ${someone} and status in ('succeeded', 'failed', 'canceled')`;
+    expect(stats.reduce((n, r) => n + Number(r.job_count), 0)).toBe((JOB_VOLUME.jobs - JOB_VOLUME.heavy.jobs) / JOB_VOLUME.users);
     expect(recent).toHaveLength(50);
+    expect(metrics.reduce((n, r) => n + Number(r.jobs), 0)).toBe(Number(finished.n));
   });
 });
 
@@ -105,5 +137,15 @@ describe(`the queue's statements with ${JOB_VOLUME.jobs} jobs (as the worker run
       select j.id from public.generation_jobs j where j.status = 'running' and j.locked_until < now()
       order by j.locked_until limit 1000 for update skip locked`);
     expect(plan.filter((n) => n['Relation Name'] === 'generation_jobs').map((n) => n['Index Name'])).toEqual(['generation_jobs_lease_idx']);
+  });
+
+  it('archival reads the created_at index from the oldest job', async () => {
+    const plan = await explainAsOwner(`
+      select j.id from public.generation_jobs j
+      where j.created_at < now() - interval '90 days' and j.status in ('succeeded', 'failed', 'canceled')
+        and coalesce(j.finished_at, j.updated_at) < now() - interval '90 days'
+      order by j.created_at limit 1000 for update skip locked`);
+    expect(plan.map((n) => n['Node Type'])).not.toContain('Sort');
+    expect(plan.filter((n) => n['Relation Name'] === 'generation_jobs').map((n) => n['Index Name'])).toEqual(['generation_jobs_created_at_idx']);
   });
 });

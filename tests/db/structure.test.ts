@@ -147,10 +147,14 @@ describe('generation_jobs table (the seed\'s 10 columns, then the queue\'s)', ()
       generation_jobs_input_asset_id_idx: '(input_asset_id, project_id, user_id) WHERE (input_asset_id IS NOT NULL)',
       generation_jobs_lease_idx: "(locked_until) WHERE (status = 'running'::text)",
       generation_jobs_output_asset_id_idx: '(output_asset_id, project_id, user_id) WHERE (output_asset_id IS NOT NULL)',
+      // The foreign keys' indexes, on exactly their columns (Supabase's unindexed_foreign_keys lint).
       generation_jobs_project_id_idx: '(project_id, user_id)',
-      generation_jobs_retry_of_idx: '(retry_of) WHERE (retry_of IS NOT NULL)',
       generation_jobs_user_id_idx: '(user_id)',
-      generation_jobs_user_id_status_idx: '(user_id, status, created_at DESC) INCLUDE (cost_cents)',
+      generation_jobs_retry_of_idx: '(retry_of) WHERE (retry_of IS NOT NULL)',
+      // The hot orders: the project list (keyset), recent jobs and the user's list, per-status lookups.
+      generation_jobs_project_created_idx: '(project_id, user_id, created_at DESC, id DESC)',
+      generation_jobs_user_created_idx: '(user_id, created_at DESC, id DESC)',
+      generation_jobs_user_status_created_idx: '(user_id, status, created_at DESC, id DESC) INCLUDE (project_id)',
     });
     expect(indexes.find((i) => i.name === 'generation_jobs_idempotency_key_idx')?.columns).toMatch(/^CREATE UNIQUE INDEX/);
   });
@@ -171,6 +175,11 @@ describe('generation_jobs table (the seed\'s 10 columns, then the queue\'s)', ()
       { tgname: 'generation_jobs_log_inserts', fn: 'log_generation_job_inserts', per_row: false },
       { tgname: 'generation_jobs_log_updates', fn: 'log_generation_job_updates', per_row: false },
       { tgname: 'generation_jobs_reject_repeated_status', fn: 'reject_repeated_job_status', per_row: true },
+      // The rollups (statistics, costs, metrics): one pass per statement over the transition tables.
+      { tgname: 'generation_jobs_rollup_deletes', fn: 'job_rollups.track_job_changes', per_row: false },
+      { tgname: 'generation_jobs_rollup_inserts', fn: 'job_rollups.track_job_changes', per_row: false },
+      { tgname: 'generation_jobs_rollup_truncate', fn: 'job_rollups.rebuild_after_truncate', per_row: false },
+      { tgname: 'generation_jobs_rollup_updates', fn: 'job_rollups.track_job_changes', per_row: false },
       { tgname: 'generation_jobs_set_updated_at', fn: 'set_updated_at', per_row: true },
     ]);
   });
@@ -288,10 +297,10 @@ describe('the job queue\'s objects', () => {
                    where has_function_privilege(r, p.oid, 'execute')) as callers
       from pg_proc p where p.pronamespace = 'job_queue'::regnamespace and p.prosecdef order by 1`;
     expect(functions.map((f) => f.name)).toEqual([
-      'cancel_jobs', 'claim_jobs', 'claim_webhook_deliveries', 'complete_jobs', 'complete_jobs_with_output',
-      'discardable_outputs', 'enable_modes', 'fail_jobs', 'heartbeat', 'job_inputs', 'prune_workers',
-      'record_webhook_attempts', 'register_worker', 'release_jobs', 'rescue_expired_jobs', 'set_provider_job_id',
-      'stop_worker',
+      'archive_finished_jobs', 'cancel_jobs', 'claim_jobs', 'claim_webhook_deliveries', 'compact_job_rollups',
+      'complete_jobs', 'complete_jobs_with_output', 'discardable_outputs', 'enable_modes', 'fail_jobs', 'heartbeat',
+      'job_inputs', 'prune_workers', 'record_webhook_attempts', 'register_worker', 'release_jobs',
+      'rescue_expired_jobs', 'set_provider_job_id', 'stop_worker',
     ]);
     for (const f of functions) {
       // The claim also keeps to its index in claim order (see the migration).

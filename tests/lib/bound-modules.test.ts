@@ -92,6 +92,11 @@ describe('lib/db/generation-jobs (server)', () => {
     expect((await jobs.getRecentJobs(5)).map((j) => j.id)).toEqual([job.id]);
     expect((await jobs.getJobStatistics()).find((row) => row.status === 'failed')?.job_count).toBe(1);
     expect(await jobs.getTotalCosts()).toBe(300);
+    expect((await jobs.getJobMetrics({ since: new Date(Date.now() - 3_600_000) })).map((m) => [m.mode, m.failed])).toEqual([['studio-white', 1]]);
+    expect((await jobs.getJobTimeseries({ since: new Date(Date.now() - 3_600_000) })).reduce((n, p) => n + p.jobs, 0)).toBe(1);
+    expect(await jobs.getLiveWorkers()).toEqual([]);
+    expect(await jobs.getStuckJobs()).toEqual([]);
+    expect((await jobs.getArchivedJobs()).items).toEqual([]);
     await jobs.deleteGenerationJob(job.id);
     await expect(jobs.getGenerationJob(job.id)).rejects.toBeInstanceOf(jobs.NotFoundError);
   });
@@ -122,6 +127,11 @@ describe('lib/db/generation-jobs-client (browser)', () => {
     expect((await jobs.getRecentJobsClient()).map((j) => j.id)).toEqual([job.id]);
     expect((await jobs.getJobStatisticsClient()).find((row) => row.status === 'succeeded')?.total_cost_cents).toBe(120);
     expect(await jobs.getTotalCostsClient()).toBe(120);
+    expect((await jobs.getJobMetricsClient()).map((m) => [m.mode, m.succeeded])).toEqual([['lifestyle', 1]]);
+    expect((await jobs.getJobTimeseriesClient({ granularity: 'day', since: new Date(Date.now() - 86_400_000) })).reduce((n, p) => n + p.succeeded, 0)).toBe(1);
+    expect(await jobs.getLiveWorkersClient()).toEqual([]);
+    expect(await jobs.getStuckJobsClient()).toEqual([]);
+    expect((await jobs.getArchivedJobsClient({ limit: 5 })).items).toEqual([]);
     // The first user's server-side data is invisible here.
     expect((await jobs.getProjectsClient()).some((p) => p.name === 'Server flavour')).toBe(false);
     await jobs.deleteGenerationJobClient(job.id);

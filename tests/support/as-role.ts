@@ -3,7 +3,8 @@ import type postgres from 'postgres';
 /** Who runs a statement, as PostgREST would run it: an API role plus the JWT claims it would set. */
 export type Actor =
   | { role: 'anon' }
-  | { role: 'service_role' }
+  /** `sub`: a user the service role acts for (auth.uid() returns it; RLS still does not apply). */
+  | { role: 'service_role'; sub?: string }
   | { role: 'authenticated'; sub: string; email?: string };
 
 export const anon: Actor = { role: 'anon' };
@@ -17,7 +18,7 @@ function claimsOf(actor: Actor): Record<string, unknown> | null {
     case 'anon':
       return null; // the anon key carries no user: auth.uid() is null
     case 'service_role':
-      return { role: 'service_role', iss: 'supabase-demo' };
+      return { role: 'service_role', iss: 'supabase-demo', ...(actor.sub ? { sub: actor.sub } : {}) };
     case 'authenticated':
       return { sub: actor.sub, role: 'authenticated', aud: 'authenticated', email: actor.email };
   }

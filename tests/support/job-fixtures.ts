@@ -117,3 +117,48 @@ export async function statusCounts(sql: postgres.Sql, ids: string[]): Promise<Re
     select status, count(*)::int as n from public.generation_jobs where id = any(${ids}::uuid[]) group by status`;
   return Object.fromEntries(rows.map((row) => [row.status, row.n]));
 }
+
+/**
+ * A finished job with the timestamps given (the job system, the database owner, may set them): created at
+ * `createdAt`, due at `runAt` (default: created), started after `waitMs`, finished `runMs` later. `runMs`
+ * null: canceled before it started. For metrics and archival tests.
+ */
+export async function createTimedJob(
+  sql: postgres.Sql,
+  job: {
+    userId: string;
+    projectId: string;
+    mode?: string;
+    provider?: JobProvider;
+    status: 'succeeded' | 'failed' | 'canceled';
+    costCents?: number;
+    createdAt: Date;
+    waitMs: number;
+    runMs: number | null;
+    retryOf?: string | null;
+  },
+): Promise<string> {
+  const provider = job.provider ?? 'simulated';
+  const [row] = await sql<{ id: string }[]>`
+    insert into public.generation_jobs (user_id, project_id, mode, provider, cost_cents, created_at, retry_of)
+    values (${job.userId}, ${job.projectId}, ${job.mode ?? 'upscale'}, ${provider}, ${provider === 'manual' ? (job.costCents ?? 0) : 0},
+            ${job.createdAt}, ${job.retryOf ?? null})
+    returning id`;
+  if (job.runMs === null) {
+    await sql`update public.generation_jobs set status = 'canceled' where id = ${row.id}`;
+  } else {
+    await sql`update public.generation_jobs set status = 'running' where id = ${row.id}`;
+    await sql`
+      update public.generation_jobs set status = ${job.status}, error_message = ${job.status === 'failed' ? 'fixture failure' : null}
+      where id = ${row.id}`;
+  }
+  const created = job.createdAt.getTime();
+  await sql`
+    update public.generation_jobs
+       set run_at = ${job.createdAt},
+           started_at = ${job.runMs === null ? null : new Date(created + job.waitMs)},
+           finished_at = ${new Date(created + job.waitMs + (job.runMs ?? 0))},
+           cost_cents = case when provider = 'manual' then cost_cents else ${job.costCents ?? 0} end
+     where id = ${row.id}`;
+  return row.id;
+}

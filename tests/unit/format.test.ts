@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DATE_PLACEHOLDER, formatDateTime, formatTime, isoDateTime, parseTimestamp } from '../../components/jobs/format.ts';
+import { DATE_PLACEHOLDER, formatDateTime, formatDuration, formatPercent, formatTime, isoDateTime, parseTimestamp } from '../../components/jobs/format.ts';
 
 const expected = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'short' });
 
@@ -48,5 +48,14 @@ describe('dashboard date formatting', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('monitoring figures', () => {
+  it('formats durations and rates, with a dash for what is unknown', () => {
+    expect([0, 850, 1234, 45_000, 185_000, 7_800_000, null, Number.NaN].map(formatDuration)).toEqual([
+      '0 ms', '850 ms', '1.2 s', '45 s', '3 min 5 s', '2 h 10 min', '—', '—',
+    ]);
+    expect([0, 0.0523, 0.25, 1, null].map(formatPercent)).toEqual(['0.0%', '5.2%', '25%', '100%', '—']);
   });
 });

@@ -77,3 +77,38 @@ test('a new user creates a project and a job, and every dialog opens, cancels an
   expect(violations).toEqual([]);
   expect(errors).toEqual([]);
 });
+
+test('live updates under React StrictMode: one channel, a worker-run job moves with no polling', async ({ page }) => {
+  const errors = collectPageErrors(page);
+  const listReads: string[] = [];
+  page.on('request', (request) => {
+    if (request.method() === 'GET' && new URL(request.url()).pathname.endsWith('/rest/v1/generation_jobs')) listReads.push(request.url());
+  });
+  await signUp(page);
+  await expect(page.getByTestId('live-status')).toHaveText('Live');
+  await createProject(page, 'Dev live');
+  const actionRefresh = page.waitForResponse((response) => response.request().method() === 'GET' && response.url().includes('/rest/v1/generation_jobs?'));
+  await createJob(page, { mode: 'shadow', provider: 'simulated', seconds: '3' });
+  await actionRefresh;
+  const readsAfterAction = listReads.length;
+  const card = jobCard(page, 'shadow');
+  await expect(card).toHaveAttribute('data-status', 'running');
+  await expect(card).toHaveAttribute('data-status', 'succeeded');
+  expect(listReads.length).toBe(readsAfterAction);
+  expect(errors).toEqual([]);
+});
+
+test('the monitoring view renders its charts under next dev, with no CSP violation or console error', async ({ page }) => {
+  const violations = await collectCspViolations(page);
+  const errors = collectPageErrors(page);
+  await page.goto('/login');
+  await signIn(page, DEMO_USER.email, DEMO_USER.password);
+  await expect(page).toHaveURL(/\/jobs-test$/);
+  await page.getByRole('link', { name: 'Monitoring' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Monitoring');
+  await expect(page.getByRole('figure', { name: 'Finished jobs per hour' }).locator('.recharts-wrapper > svg.recharts-surface')).toBeVisible();
+  await page.getByLabel('Time range').selectOption('30d');
+  await expect(page.getByRole('figure', { name: 'Cost per day' })).toBeVisible();
+  expect(violations).toEqual([]);
+  expect(errors).toEqual([]);
+});
