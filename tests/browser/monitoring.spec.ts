@@ -34,7 +34,8 @@ test('monitoring: per-mode figures, charts whose tables match them, workers; acc
   const counts = await rows.evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => Number(td.textContent))));
   expect(counts.reduce((sum, [succeeded, failed, canceled]) => [sum[0] + succeeded, sum[1] + failed, sum[2] + canceled], [0, 0, 0])).toEqual([1, 1, 0]);
   const cost = page.getByRole('figure', { name: 'Cost per hour' });
-  await expect(cost).toContainText('$1.40 in this window.');
+  // A job that fails for good costs what its provider reported, here nothing (its reservation is released).
+  await expect(cost).toContainText('$0.60 in this window.');
   for (const name of ['Queue wait and run time', 'Failure rate']) await expect(page.getByRole('figure', { name })).toBeVisible();
 
   // The test stack's worker is alive; nothing is stuck.
@@ -52,7 +53,7 @@ test('monitoring: per-mode figures, charts whose tables match them, workers; acc
   await costPerDay.getByText('Data table: cost per day').focus();
   await page.keyboard.press('Enter');
   await expect(costPerDay.getByRole('table')).toBeVisible();
-  await expect(costPerDay.getByRole('table')).toContainText('$1.40');
+  await expect(costPerDay.getByRole('table')).toContainText('$0.60');
   expect(await seriousViolations(page)).toEqual([]);
   expect(errors).toEqual([]);
 });
