@@ -132,6 +132,23 @@ export async function insertUserWithEmailIdentity(tx: Db, user: NewUser): Promis
   return row;
 }
 
+/**
+ * An unconfirmed email user (sign-up, magic link, invitation): hosted Supabase copies the email identity's
+ * claims into user_metadata. `encryptedPassword` is empty for users who have none yet.
+ */
+export async function insertPendingEmailUser(tx: Db, email: string, data: Metadata, encryptedPassword = ''): Promise<UserRow> {
+  const id = randomUUID();
+  return insertUserWithEmailIdentity(tx, {
+    id,
+    email,
+    encryptedPassword,
+    confirmed: false,
+    appMetadata: { provider: 'email', providers: ['email'] },
+    userMetadata: { ...data, sub: id, email, email_verified: false, phone_verified: false },
+    identityData: data,
+  });
+}
+
 export async function insertEmailIdentity(tx: Db, userId: string, email: string, verified: boolean, extra: Metadata = {}): Promise<void> {
   const identityData = { ...extra, sub: userId, email, email_verified: verified, phone_verified: false };
   await tx`

@@ -7,6 +7,7 @@ import { BodyBudget, BodyBudgetExhaustedError, BodyTooLargeError, declaredLength
 import { lowerCaseHeaders, sendableHeaders } from './headers.ts';
 import type { Api, HttpResponse, StreamingApi, StreamRequest, StreamResponse, UpgradeApi } from './types.ts';
 import { json } from './types.ts';
+import { listen } from './listen.ts';
 
 /** Default limit of a buffered (REST, Auth) body: above it, 413 before any API sees the request. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -288,13 +289,6 @@ export async function startGateway(options: GatewayOptions): Promise<http.Server
       `HTTP/1.1 ${status} ${message}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
     );
   });
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listen(server, options.port, options.host);
   return server;
 }

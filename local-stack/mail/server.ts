@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { messageJson, pageJson, rawSource } from './api.ts';
 import { inboxPage, messagePage } from './page.ts';
 import { searchMail, type MailStore } from './store.ts';
+import { listen } from '../http/listen.ts';
 
 /** Request bodies here are a list of ids at most. */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -174,14 +175,7 @@ export async function startMailServer(store: MailStore, options: { host: string;
       })
       .catch(() => res.destroy());
   });
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listen(server, options.port, options.host);
   return {
     url: `http://${options.host}:${options.port}`,
     close: () =>

@@ -27,8 +27,8 @@ function parseCode(formData: FormData) {
   return codeSchema.safeParse({ factorId: formData.get('factorId'), code: formData.get('code'), next: formData.get('next') });
 }
 
-/** Answers a challenge of the user's TOTP factor: the session becomes AAL2 and sign-in goes on. */
-export async function verifyTotpCode(_previous: AuthFormState, formData: FormData): Promise<AuthFormState> {
+/** Challenges a TOTP factor and verifies the code: the session becomes AAL2, then the user goes on to `next`. */
+async function challengeAndVerify(formData: FormData): Promise<AuthFormState> {
   const parsed = parseCode(formData);
   if (!parsed.success) return { error: parsed.error.issues[0].message, code: 'validation_failed' };
   const supabase = await createClient();
@@ -36,6 +36,11 @@ export async function verifyTotpCode(_previous: AuthFormState, formData: FormDat
   if (error) return { error: error.message, code: error.code };
   revalidatePath('/', 'layout');
   redirect(safeNextPath(parsed.data.next));
+}
+
+/** Answers a challenge of the user's TOTP factor at sign-in: the session becomes AAL2 and sign-in goes on. */
+export async function verifyTotpCode(_previous: AuthFormState, formData: FormData): Promise<AuthFormState> {
+  return challengeAndVerify(formData);
 }
 
 /** Starts a TOTP enrolment: a key and its QR code for the authenticator app, unverified until a code proves it. */
@@ -48,11 +53,5 @@ export async function startTotpEnrollment(_previous: TotpEnrollmentState): Promi
 
 /** Verifies the first code of a new factor: from now on signing in needs a code too. */
 export async function confirmTotpEnrollment(_previous: AuthFormState, formData: FormData): Promise<AuthFormState> {
-  const parsed = parseCode(formData);
-  if (!parsed.success) return { error: parsed.error.issues[0].message, code: 'validation_failed' };
-  const supabase = await createClient();
-  const { error } = await supabase.auth.mfa.challengeAndVerify({ factorId: parsed.data.factorId, code: parsed.data.code });
-  if (error) return { error: error.message, code: error.code };
-  revalidatePath('/', 'layout');
-  redirect(safeNextPath(parsed.data.next));
+  return challengeAndVerify(formData);
 }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponse } from '../../http/types.ts';
 import { json } from '../../http/types.ts';
 import type { AuthContext } from '../context.ts';
@@ -11,24 +10,10 @@ import { assertPasswordAcceptable, hashPassword, randomPassword } from '../passw
 import { isRedirectUrlValid, referrer } from '../redirect-urls.ts';
 import { requireAdmin } from '../request-auth.ts';
 import { fullUserJson } from '../tokens.ts';
-import { emailTaken, findUserByEmail, findUserById, insertUserWithEmailIdentity, mergeMetadata, setUserColumns } from '../users.ts';
+import { emailTaken, findUserByEmail, findUserById, insertPendingEmailUser, mergeMetadata, setUserColumns } from '../users.ts';
 import type { UserRow } from '../user-json.ts';
-import { generateLinkBody, inviteBody, parseJsonBody, validateEmail, type Metadata } from '../validation.ts';
+import { generateLinkBody, inviteBody, parseJsonBody, validateEmail } from '../validation.ts';
 import { emailExists } from './user.ts';
-
-/** A user without a password yet, as invitations and sign-up links create them. */
-async function createPendingUser(tx: Parameters<typeof insertUserWithEmailIdentity>[0], email: string, data: Metadata, encryptedPassword = '') {
-  const id = randomUUID();
-  return insertUserWithEmailIdentity(tx, {
-    id,
-    email,
-    encryptedPassword,
-    confirmed: false,
-    appMetadata: { provider: 'email', providers: ['email'] },
-    userMetadata: { ...data, sub: id, email, email_verified: false, phone_verified: false },
-    identityData: data,
-  });
-}
 
 /** POST /invite (service role): creates the user if needed and mails an invitation link. */
 export async function invite(ctx: AuthContext, request: HttpRequest): Promise<HttpResponse> {
@@ -39,7 +24,7 @@ export async function invite(ctx: AuthContext, request: HttpRequest): Promise<Ht
   const user = await transaction(ctx.sql, async (tx) => {
     let target = existing ? await findUserById(tx, existing.id, { forUpdate: true }) : null;
     if (target?.email_confirmed_at) throw emailExists();
-    target ??= await createPendingUser(tx, email, body.data ?? {});
+    target ??= await insertPendingEmailUser(tx, email, body.data ?? {});
     return sendInvite(ctx, tx, target, referrer(ctx.config, request));
   });
   return json(200, await fullUserJson(ctx.sql, user));
@@ -97,7 +82,7 @@ export async function generateLink(ctx: AuthContext, request: HttpRequest): Prom
         if (user && type === 'signup' && body.data) {
           user = await setUserColumns(tx, user.id, { raw_user_meta_data: mergeMetadata(user.raw_user_meta_data, body.data) });
         }
-        user ??= await createPendingUser(tx, email, body.data ?? {}, encryptedPassword);
+        user ??= await insertPendingEmailUser(tx, email, body.data ?? {}, encryptedPassword);
         user = await setUserColumns(tx, user.id, {
           confirmation_token: hashed,
           confirmation_sent_at: now,

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponse } from '../../http/types.ts';
 import { json } from '../../http/types.ts';
 import { rateLimitKey } from '../client-ip.ts';
@@ -10,7 +9,7 @@ import { createFlowState, validatePkce } from '../flow-state.ts';
 import { hashPassword, randomPassword } from '../passwords.ts';
 import { enforceRateLimit } from '../rate-limits.ts';
 import { referrer } from '../redirect-urls.ts';
-import { confirmUser, findUserByEmail, findUserById, insertUserWithEmailIdentity } from '../users.ts';
+import { confirmUser, findUserByEmail, findUserById, insertPendingEmailUser } from '../users.ts';
 import { otpBody, parseJsonBody, validateEmail, type Metadata } from '../validation.ts';
 
 /** POST /otp: a magic link (with its code) by email; phone codes are off locally. */
@@ -61,18 +60,7 @@ async function magicLinkFor(
     let user = existing ? await findUserById(tx, existing.id, { forUpdate: true }) : null;
     if (!user || !user.email_confirmed_at) {
       if (ctx.config.disableSignup) throw unprocessable('signup_disabled', 'Signups not allowed for this instance');
-      if (!user) {
-        const id = randomUUID();
-        user = await insertUserWithEmailIdentity(tx, {
-          id,
-          email: address,
-          encryptedPassword,
-          confirmed: false,
-          appMetadata: { provider: 'email', providers: ['email'] },
-          userMetadata: { ...data, sub: id, email: address, email_verified: false, phone_verified: false },
-          identityData: data,
-        });
-      }
+      if (!user) user = await insertPendingEmailUser(tx, address, data, encryptedPassword);
       if (!ctx.config.email.autoconfirm) {
         // The confirmation mail doubles as the magic link.
         if (pkce) await createFlowState(tx, user.id, 'email', 'email/signup', pkceParams);

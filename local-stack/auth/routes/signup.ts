@@ -11,7 +11,7 @@ import { assertPasswordAcceptable, hashPassword } from '../passwords.ts';
 import { enforceRateLimit } from '../rate-limits.ts';
 import { referrer } from '../redirect-urls.ts';
 import { fullUserJson, issueSession } from '../tokens.ts';
-import { confirmUser, findUserByEmail, findUserById, insertUserWithEmailIdentity } from '../users.ts';
+import { confirmUser, findUserByEmail, findUserById, insertPendingEmailUser, insertUserWithEmailIdentity } from '../users.ts';
 import type { UserRow } from '../user-json.ts';
 import { parseJsonBody, signupBody, validateEmail, type Metadata } from '../validation.ts';
 
@@ -50,20 +50,7 @@ export async function signup(ctx: AuthContext, request: HttpRequest): Promise<Ht
     const outcome = await transaction(ctx.sql, async (tx): Promise<{ session: Record<string, unknown> } | { user: UserRow } | { exists: true }> => {
       let user = existing ? await findUserById(tx, existing.id, { forUpdate: true }) : null;
       if (user?.email_confirmed_at) return { exists: true };
-      if (!user) {
-        const id = randomUUID();
-        const data = body.data ?? {};
-        user = await insertUserWithEmailIdentity(tx, {
-          id,
-          email: address,
-          encryptedPassword,
-          confirmed: false,
-          appMetadata: { provider: 'email', providers: ['email'] },
-          // Hosted Supabase copies the email identity's claims into user_metadata.
-          userMetadata: { ...data, sub: id, email: address, email_verified: false, phone_verified: false },
-          identityData: data,
-        });
-      }
+      if (!user) user = await insertPendingEmailUser(tx, address, body.data ?? {}, encryptedPassword);
       if (ctx.config.email.autoconfirm) {
         const confirmed = await confirmUser(tx, user);
         return { session: await issueSession(ctx, tx, confirmed, clientOf(request), 'password') };
