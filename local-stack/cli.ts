@@ -15,6 +15,8 @@ function format(info: StackInfo, output: OutputFormat): string {
       JWT_SECRET: info.jwtSecret,
       ANON_KEY: info.anonKey,
       SERVICE_ROLE_KEY: info.serviceRoleKey,
+      PUBLISHABLE_KEY: info.publishableKey,
+      SECRET_KEY: info.secretKey,
       NEXT_PUBLIC_SUPABASE_URL: info.apiUrl,
       NEXT_PUBLIC_SUPABASE_ANON_KEY: info.anonKey,
       SUPABASE_SERVICE_ROLE_KEY: info.serviceRoleKey,
@@ -34,6 +36,8 @@ function format(info: StackInfo, output: OutputFormat): string {
     ['JWT secret', info.jwtSecret],
     ['anon key', info.anonKey],
     ['service_role key', info.serviceRoleKey],
+    ['Publishable key', info.publishableKey],
+    ['Secret key', info.secretKey],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   return rows.map(([label, value]) => `${label.padStart(width)}: ${value}`).join('\n');

@@ -124,6 +124,7 @@ export async function startApis(options: {
       streamingApis,
       upgrades,
       apiKeys: [keys.anonKey, keys.serviceRoleKey],
+      opaqueKeys: { [keys.publishableKey]: keys.anonKey, [keys.secretKey]: keys.serviceRoleKey },
       healthy: () => true,
       log: options.log,
     });

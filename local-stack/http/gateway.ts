@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import http from 'node:http';
 import { Readable, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { apiKeyOf, invalidApiKey, isOpenRoute, missingApiKey } from './api-key.ts';
+import { apiKeyOf, invalidApiKey, isOpenRoute, missingApiKey, upstreamCredentials, type OpaqueKeys } from './api-key.ts';
 import { BodyBudget, BodyBudgetExhaustedError, BodyTooLargeError, declaredLength, readBody } from './body.ts';
 import { lowerCaseHeaders, sendableHeaders } from './headers.ts';
 import type { Api, HttpResponse, StreamingApi, StreamRequest, StreamResponse, UpgradeApi } from './types.ts';
@@ -36,6 +36,8 @@ export interface GatewayOptions {
   upgrades?: Record<string, UpgradeApi>;
   /** The project's API keys (anon, service_role): outside the open routes a request must carry one. */
   apiKeys: readonly string[];
+  /** Opaque keys (`sb_publishable_…`, `sb_secret_…`) let in as well, each swapped for its role's JWT. */
+  opaqueKeys?: OpaqueKeys;
   /** Largest buffered body per prefix (default MAX_BODY_BYTES). */
   bodyLimits?: Record<string, number>;
   /** Bytes of request bodies held in memory across all requests (default 64 MiB). */
@@ -142,7 +144,7 @@ class Gateway {
 
   constructor(private readonly options: GatewayOptions) {
     this.budget = new BodyBudget(options.bodyBudgetBytes ?? DEFAULT_BODY_BUDGET_BYTES);
-    this.keys = new Set(options.apiKeys);
+    this.keys = new Set([...options.apiKeys, ...Object.keys(options.opaqueKeys ?? {})]);
     this.log = options.log ?? (() => {});
   }
 
@@ -180,14 +182,14 @@ class Gateway {
       return;
     }
     const method = (req.method ?? 'GET').toUpperCase();
-    const headers = lowerCaseHeaders(req);
+    const { headers, query } = upstreamCredentials(lowerCaseHeaders(req), rawQuery(target), this.options.opaqueKeys ?? {});
     const declared = declaredLength(req.headers);
     const streamingPrefix = findPrefix(this.options.streamingApis, url.pathname);
     if (streamingPrefix) {
       const request: StreamRequest = {
         method,
         path: url.pathname.slice(streamingPrefix.length) || '/',
-        query: rawQuery(target),
+        query,
         headers,
         body: req,
         readBody: async (limit) => {
@@ -221,7 +223,7 @@ class Gateway {
     const response = await this.options.apis[prefix].handle({
       method,
       path: url.pathname.slice(prefix.length) || '/',
-      query: rawQuery(target),
+      query,
       headers,
       body,
       remoteAddress: req.socket.remoteAddress,
@@ -244,6 +246,10 @@ class Gateway {
     const key = apiKeyOf(req.headers, url.searchParams);
     if (key === undefined) return refuse(missingApiKey());
     if (!this.keys.has(key)) return refuse(invalidApiKey());
+    const swapped = upstreamCredentials(lowerCaseHeaders(req), rawQuery(req.url ?? '/'), this.options.opaqueKeys ?? {}, { keepQueryKey: true });
+    if (swapped.headers.apikey !== undefined) req.headers.apikey = swapped.headers.apikey;
+    if (swapped.headers.authorization !== undefined) req.headers.authorization = swapped.headers.authorization;
+    req.url = `${url.pathname}${swapped.query ? `?${swapped.query}` : ''}`;
     this.options.upgrades![prefix].upgrade(req, socket, head);
   }
 }

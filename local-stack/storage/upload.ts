@@ -80,6 +80,8 @@ function receiveMultipart(request: StreamRequest, disk: DiskStore, limits: { max
       fields[name] = value;
     });
     parser.on('file', (_name, stream, info) => {
+      // Destroying the parser destroys its part stream with an error too ("Unexpected end of file").
+      stream.on('error', (error) => fail(error));
       if (received || failed) {
         stream.resume();
         return;

@@ -98,6 +98,7 @@ describe('npm run local:*', () => {
     expect(started.stdout).toContain(`DB URL: ${dbUrlOf(stack)}`);
     expect(started.stdout).toMatch(/anon key: eyJ[\w-]+\.[\w-]+\.[\w-]+/);
     expect(started.stdout).toMatch(/service_role key: eyJ/);
+    expect(started.stdout).toContain('Publishable key: sb_publishable_');
     expect(started.stdout).toContain(`Mailpit URL: http://127.0.0.1:${stack.mailPort}`);
 
     const health = await fetch(`http://127.0.0.1:${stack.apiPort}/health`);
@@ -109,6 +110,10 @@ describe('npm run local:*', () => {
     expect(env.code).toBe(0);
     expect(env.stdout).toContain(`API_URL="http://127.0.0.1:${stack.apiPort}"`);
     expect(env.stdout).toContain('ANON_KEY="eyJ');
+    expect(env.stdout).toContain('PUBLISHABLE_KEY="sb_publishable_');
+    // The CLI's publishable key is let in by the running stack's gateway.
+    const settings = await fetch(`http://127.0.0.1:${stack.apiPort}/auth/v1/settings`, { headers: { apikey: /PUBLISHABLE_KEY="([^"]+)"/.exec(env.stdout)![1] } });
+    expect(settings.status).toBe(200);
     expect(env.stdout).toContain(`NEXT_PUBLIC_SUPABASE_URL="http://127.0.0.1:${stack.apiPort}"`);
     expect(env.stdout).toContain(`MAILPIT_URL="http://127.0.0.1:${stack.mailPort}"`);
 

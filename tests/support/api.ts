@@ -1,6 +1,6 @@
 import { inject } from 'vitest';
 import { REPO_ROOT } from '../../local-stack/config.ts';
-import { apiKeys } from '../../local-stack/keys.ts';
+import { apiKeys, type ApiKeys } from '../../local-stack/keys.ts';
 import { startMailServer } from '../../local-stack/mail/server.ts';
 import { MailStore } from '../../local-stack/mail/store.ts';
 import { freePort } from '../../local-stack/processes.ts';
@@ -8,11 +8,9 @@ import { loadProjectConfig, type ProjectConfig } from '../../local-stack/project
 import { startApis } from '../../local-stack/stack.ts';
 import type { TestDatabase } from './cluster.ts';
 
-export interface TestApi {
+export interface TestApi extends ApiKeys {
   /** Base URL to give to createClient(), e.g. http://127.0.0.1:40123 */
   url: string;
-  anonKey: string;
-  serviceRoleKey: string;
   jwtSecret: string;
   /** The local inbox's web page and Mailpit-compatible API, e.g. http://127.0.0.1:40124 */
   mailUrl: string;
