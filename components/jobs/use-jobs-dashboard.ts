@@ -57,6 +57,8 @@ export function useJobsDashboard(initialData: DashboardData, initialError: strin
   const dataRef = useRef(initialData);
   const loadSeq = useRef(0);
   const inFlight = useRef(false);
+  /** How many jobs "Load more" asked for, in which project. */
+  const wanted = useRef<{ projectId: string | null; count: number }>({ projectId: null, count: 0 });
   /** Live changes that arrived while a refresh was reading: replayed onto what it read. */
   const changesDuringRefresh = useRef<JobChange[] | null>(null);
   useEffect(() => {
@@ -67,8 +69,11 @@ export function useJobsDashboard(initialData: DashboardData, initialError: strin
     const seq = ++loadSeq.current;
     const current = dataRef.current;
     const target = projectId === undefined ? current.selectedProjectId : projectId;
-    // Keep as many jobs on screen as "Load more" has shown (up to the helper's 100 per page).
-    const limit = target === current.selectedProjectId ? Math.min(100, Math.max(JOB_PAGE_SIZE, current.jobs.length)) : JOB_PAGE_SIZE;
+    // Keep as many jobs on screen as "Load more" has shown or is loading (up to the helper's 100 per page): a
+    // refresh that starts while a page loads supersedes it, so it must bring that page too.
+    if (target !== current.selectedProjectId) wanted.current = { projectId: null, count: 0 };
+    const requested = wanted.current.projectId === target ? wanted.current.count : 0;
+    const limit = target === current.selectedProjectId ? Math.min(100, Math.max(JOB_PAGE_SIZE, current.jobs.length, requested)) : JOB_PAGE_SIZE;
     inFlight.current = true;
     changesDuringRefresh.current = [];
     try {
@@ -252,6 +257,7 @@ export function useJobsDashboard(initialData: DashboardData, initialError: strin
     const { selectedProjectId, nextCursor, jobs } = dataRef.current;
     if (!selectedProjectId || !nextCursor) return;
     setLoadingMore(true);
+    wanted.current = { projectId: selectedProjectId, count: jobs.length + JOB_PAGE_SIZE };
     const seq = ++loadSeq.current; // a refresh in flight would drop the new page: let it lose
     try {
       const page = await getProjectJobsClient(selectedProjectId, { limit: JOB_PAGE_SIZE, cursor: nextCursor });
