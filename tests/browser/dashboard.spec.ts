@@ -117,7 +117,18 @@ test('“Load more” pages through a project’s jobs', async ({ page }) => {
   for (let i = 1; i <= 11; i++) await createJob(page, { mode: `batch-${String(i).padStart(2, '0')}`, dollars: '0.10' });
   await page.reload(); // the first page comes from the server: 10 jobs and a cursor
   await expect(page.getByRole('article')).toHaveCount(10);
+  // The next page is slow to come; meanwhile an action refreshes the dashboard. The refresh supersedes the
+  // page, so it must bring it too.
+  let slowed = false;
+  await page.route(/\/rest\/v1\/generation_jobs\?.*created_at\.lt/, async (route) => {
+    slowed = true;
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await route.continue();
+  });
   await page.getByRole('button', { name: 'Load more jobs' }).click();
+  await expect.poll(() => slowed).toBe(true);
+  await jobCard(page, 'batch-11').getByRole('button', { name: /^Start job batch-11/ }).click();
+  await expect(jobCard(page, 'batch-11')).toHaveAttribute('data-status', 'running');
   await expect(page.getByRole('article')).toHaveCount(11);
   await expect(page.getByRole('button', { name: 'Load more jobs' })).toHaveCount(0);
   await expect(page.getByTestId('total-cost')).toHaveText('$1.10');
