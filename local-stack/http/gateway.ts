@@ -137,6 +137,13 @@ function parseTarget(target: string): URL | null {
   }
 }
 
+/** A body the gateway would not read: 413 over its limit, 503 while the in-memory budget is full. */
+function bodyRefusal(error: unknown): HttpResponse | null {
+  if (error instanceof BodyTooLargeError) return json(413, { message: error.message });
+  if (error instanceof BodyBudgetExhaustedError) return json(503, { message: error.message }, { 'retry-after': '1' });
+  return null;
+}
+
 class Gateway {
   private readonly budget: BodyBudget;
   private readonly keys: Set<string>;
@@ -199,7 +206,16 @@ class Gateway {
         },
         signal: aborted.signal,
       };
-      send(req, res, await this.options.streamingApis![streamingPrefix].handleStream(request), this.log);
+      let response: StreamResponse;
+      try {
+        response = await this.options.streamingApis![streamingPrefix].handleStream(request);
+      } catch (error) {
+        // A body a streaming API asked the gateway to read was refused: the same answers as for buffered APIs.
+        const refusal = bodyRefusal(error);
+        if (!refusal) throw error;
+        response = refusal;
+      }
+      send(req, res, response, this.log);
       return;
     }
     const prefix = findPrefix(this.options.apis, url.pathname)!;
@@ -210,15 +226,10 @@ class Gateway {
       releases.push(read.release);
       body = read.body;
     } catch (error) {
-      if (error instanceof BodyTooLargeError) {
-        send(req, res, json(413, { message: `Request body exceeds ${limit} bytes` }), this.log);
-        return;
-      }
-      if (error instanceof BodyBudgetExhaustedError) {
-        send(req, res, json(503, { message: error.message }, { 'retry-after': '1' }), this.log);
-        return;
-      }
-      throw error;
+      const refusal = bodyRefusal(error);
+      if (!refusal) throw error;
+      send(req, res, refusal, this.log);
+      return;
     }
     const response = await this.options.apis[prefix].handle({
       method,

@@ -5,6 +5,7 @@
  */
 import postgres from 'postgres';
 import type { Api, HttpRequest, HttpResponse } from '../http/types.ts';
+import { rateLimitKey } from '../http/client-ip.ts';
 import { Admission } from './admission.ts';
 import { parseApiRequest, type ApiRequest } from './api-request.ts';
 import { Authenticator, type AuthResult } from './auth.ts';
@@ -63,10 +64,10 @@ const rawSerializers = Object.fromEntries(
 );
 
 /** Who a request counts against for the fair share of connections. */
-function requesterOf(auth: AuthResult, headers: Record<string, string | undefined>): string {
+function requesterOf(auth: AuthResult, request: HttpRequest): string {
   if (typeof auth.claims.sub === 'string' && auth.claims.sub !== '') return `sub:${auth.claims.sub}`;
-  const client = headers['x-forwarded-for']?.split(',')[0]?.trim() ?? headers['x-real-ip'] ?? '';
-  return `role:${auth.role}:${client}`;
+  // The socket address, not a forwarding header a flood could vary to get a fresh share each request.
+  return `role:${auth.role}:${rateLimitKey(request)}`;
 }
 
 /** PostgREST's answer to OPTIONS: the methods the resource allows. */
@@ -225,7 +226,7 @@ export async function createRestApi(options: RestApiOptions): Promise<RestApi> {
       const raw = request.payload?.kind === 'json' ? request.payload.raw : '{}';
       const run = () => execute(sql, action, raw, session, isolation && ISOLATION_LEVELS.has(isolation) ? isolation : 'read committed');
       // The service role is the project's own backend, trusted with the whole pool; everyone else gets a share.
-      const result = auth.role === SERVICE_ROLE ? await run() : await admission.run(requesterOf(auth, http.headers), run);
+      const result = auth.role === SERVICE_ROLE ? await run() : await admission.run(requesterOf(auth, http), run);
       return respond(request, action, result);
     } catch (error) {
       return errorResponse(toApiError(error, auth));

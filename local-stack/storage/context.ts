@@ -2,6 +2,7 @@ import type { StreamRequest, StreamResponse } from '../http/types.ts';
 import type { StorageDb } from './db.ts';
 import type { DiskStore } from './disk.ts';
 import { ERRORS } from './errors.ts';
+import { MAX_BODY_BYTES } from '../http/gateway.ts';
 
 /** What every Storage route handler gets: the database, the bytes on disk and the project's settings. */
 export interface StorageContext {
@@ -16,15 +17,9 @@ export interface StorageContext {
 /** A route handler: the request and the path's captured parts (bucket, object name), already decoded. */
 export type StorageHandler = (ctx: StorageContext, request: StreamRequest, params: string[]) => Promise<StreamResponse>;
 
-export function jsonResponse(value: unknown, status = 200): StreamResponse {
-  return { status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(value) };
-}
-
-const JSON_LIMIT = 1024 * 1024;
-
 /** A small JSON request body (list, sign, move…), read through the gateway's in-memory budget. */
 export async function jsonBody(request: StreamRequest): Promise<Record<string, unknown>> {
-  const raw = await request.readBody(JSON_LIMIT);
+  const raw = await request.readBody(MAX_BODY_BYTES);
   if (raw.length === 0) return {};
   let value: unknown;
   try {

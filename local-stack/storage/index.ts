@@ -6,8 +6,9 @@
  */
 import path from 'node:path';
 import { isClientAbort } from '../http/gateway.ts';
+import { BodyBudgetExhaustedError, BodyTooLargeError } from '../http/body.ts';
 import type { StreamingApi, StreamRequest, StreamResponse } from '../http/types.ts';
-import { jsonResponse, type StorageContext, type StorageHandler } from './context.ts';
+import { type StorageContext, type StorageHandler } from './context.ts';
 import { StorageDb } from './db.ts';
 import { DiskStore } from './disk.ts';
 import { ERRORS, errorResponse, fromDatabaseError, StorageError } from './errors.ts';
@@ -25,6 +26,7 @@ import {
 } from './routes/object.ts';
 import { renderRoute } from './routes/render.ts';
 import { getSignedRoute, signUploadRoute, signUrlRoute, signUrlsRoute, uploadSignedRoute } from './routes/signed.ts';
+import { json } from '../http/types.ts';
 
 export interface StorageApiOptions {
   /** Connection string for supabase_storage_admin. */
@@ -100,7 +102,7 @@ function dispatch(ctx: StorageContext, request: StreamRequest): Promise<StreamRe
     if (match) return candidate.handler(ctx, request, decodeParams(match.slice(1)));
   }
   return Promise.resolve(
-    jsonResponse({ statusCode: 404, error: 'Not Found', message: `Route ${request.method}:${request.path} not found` }, 404),
+    json(404, { statusCode: 404, error: 'Not Found', message: `Route ${request.method}:${request.path} not found` }),
   );
 }
 
@@ -118,7 +120,8 @@ export async function createStorageApi(options: StorageApiOptions): Promise<Stre
         if (error instanceof StorageError) return errorResponse(error);
         const fromDatabase = fromDatabaseError(error);
         if (fromDatabase) return errorResponse(fromDatabase);
-        if (isClientAbort(error) || request.signal.aborted) throw error;
+        // The gateway answers these (413, 503) as it does for every API.
+        if (isClientAbort(error) || request.signal.aborted || error instanceof BodyTooLargeError || error instanceof BodyBudgetExhaustedError) throw error;
         log(`[storage] ${request.method} ${request.path}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
         return errorResponse(ERRORS.internal());
       }

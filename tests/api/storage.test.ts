@@ -371,4 +371,14 @@ describe('public buckets and error shapes', () => {
     } as RequestInit).catch((error: unknown) => ({ status: -1, body: String(error), headers: new Headers() }));
     expect(response.body).toMatchObject({ statusCode: '413' });
   });
+
+  it('refuses a JSON body over the gateway\'s 1 MiB limit with 413, as for the other APIs (not a 500)', async () => {
+    const prefixes = Array.from({ length: 30_000 }, (_, i) => `${alice.id}/${'x'.repeat(30)}-${i}.png`);
+    const response = await fetch(`${api.url}/storage/v1/object/${BUCKET}`, {
+      method: 'DELETE',
+      headers: { apikey: api.serviceRoleKey, authorization: `Bearer ${api.serviceRoleKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ prefixes }),
+    });
+    expect(response.status).toBe(413);
+  });
 });

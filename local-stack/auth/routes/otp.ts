@@ -1,6 +1,6 @@
 import type { HttpRequest, HttpResponse } from '../../http/types.ts';
 import { json } from '../../http/types.ts';
-import { rateLimitKey } from '../client-ip.ts';
+import { rateLimitKey } from '../../http/client-ip.ts';
 import type { AuthContext } from '../context.ts';
 import { transaction } from '../db.ts';
 import { sendConfirmation, sendMagicLink } from '../email-flows.ts';

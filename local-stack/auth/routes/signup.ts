@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponse } from '../../http/types.ts';
 import { json } from '../../http/types.ts';
-import { clientOf, rateLimitKey } from '../client-ip.ts';
+import { clientOf, rateLimitKey } from '../../http/client-ip.ts';
 import type { AuthContext } from '../context.ts';
 import { isUniqueViolation, transaction } from '../db.ts';
 import { sendConfirmation } from '../email-flows.ts';

@@ -1,7 +1,7 @@
 import type { HttpRequest, HttpResponse } from '../../http/types.ts';
 import { json } from '../../http/types.ts';
 import { methodForVerificationType } from '../amr.ts';
-import { clientOf, rateLimitKey } from '../client-ip.ts';
+import { clientOf, rateLimitKey } from '../../http/client-ip.ts';
 import type { AuthContext } from '../context.ts';
 import { transaction } from '../db.ts';
 import { tokenHash } from '../email-tokens.ts';

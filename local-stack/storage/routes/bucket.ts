@@ -1,8 +1,9 @@
 import { callerOf, ownerColumns } from '../caller.ts';
-import { jsonBody, jsonResponse, queryOf, type StorageHandler } from '../context.ts';
+import { jsonBody, queryOf, type StorageHandler } from '../context.ts';
 import { ERRORS } from '../errors.ts';
 import { mustBeValidBucketName, parseFileSize, validateAllowedMimeTypes } from '../limits.ts';
 import { countObjects, deleteBucket, deleteObjects, findBucket, insertBucket, listBuckets, listObjectNames, updateBucket, type BucketRow } from '../queries.ts';
+import { json } from '../../http/types.ts';
 
 /** Buckets, read and written as the caller: storage.buckets has RLS, so without a policy only the service role sees them. */
 
@@ -69,14 +70,14 @@ export const listBucketsRoute: StorageHandler = async (ctx, request) => {
       sortOrder: query.get('sortOrder') === 'desc' ? 'desc' : 'asc',
     }),
   );
-  return jsonResponse(rows.map(bucketJson));
+  return json(200, rows.map(bucketJson));
 };
 
 export const getBucketRoute: StorageHandler = async (ctx, request, [id]) => {
   const caller = await callerOf(request.headers, ctx.jwtSecret, false);
   const row = await ctx.db.asCaller(caller, 'storage.bucket.get', (tx) => findBucket(tx, id));
   if (!row) throw ERRORS.noSuchBucket();
-  return jsonResponse(bucketJson(row));
+  return json(200, bucketJson(row));
 };
 
 export const createBucketRoute: StorageHandler = async (ctx, request) => {
@@ -98,7 +99,7 @@ export const createBucketRoute: StorageHandler = async (ctx, request) => {
       type,
     }),
   );
-  return jsonResponse({ name });
+  return json(200, { name });
 };
 
 export const updateBucketRoute: StorageHandler = async (ctx, request, [id]) => {
@@ -113,7 +114,7 @@ export const updateBucketRoute: StorageHandler = async (ctx, request, [id]) => {
     }),
   );
   if (!updated) throw ERRORS.noSuchBucket();
-  return jsonResponse({ message: 'Successfully updated' });
+  return json(200, { message: 'Successfully updated' });
 };
 
 export const deleteBucketRoute: StorageHandler = async (ctx, request, [id]) => {
@@ -124,7 +125,7 @@ export const deleteBucketRoute: StorageHandler = async (ctx, request, [id]) => {
     if (lock && (await countObjects(tx, id)) > 0) throw ERRORS.bucketNotEmpty();
     if (!(await deleteBucket(tx, id))) throw ERRORS.noSuchBucket();
   });
-  return jsonResponse({ message: 'Successfully deleted' });
+  return json(200, { message: 'Successfully deleted' });
 };
 
 /** Deletes every object the caller may delete, in batches, and their bytes. */
@@ -144,5 +145,5 @@ export const emptyBucketRoute: StorageHandler = async (ctx, request, [id]) => {
       throw ERRORS.accessDenied(`Cannot delete: ${kept.join(' ,')}, you may have SELECT but not DELETE permissions`);
     }
   }
-  return jsonResponse({ message: 'Successfully emptied' });
+  return json(200, { message: 'Successfully emptied' });
 };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { StreamRequest } from '../../http/types.ts';
 import { callerOf, ownerColumns, type Caller } from '../caller.ts';
-import { jsonBody, jsonResponse, queryOf, type StorageContext, type StorageHandler } from '../context.ts';
+import { jsonBody, queryOf, type StorageContext, type StorageHandler } from '../context.ts';
 import { becomeCaller } from '../db.ts';
 import { ERRORS } from '../errors.ts';
 import { mustBeValidBucketName, mustBeValidKey, uploadLimit } from '../limits.ts';
@@ -20,6 +20,7 @@ import {
 } from '../queries.ts';
 import { objectResponse } from '../render.ts';
 import { receiveUpload } from '../upload.ts';
+import { json } from '../../http/types.ts';
 
 export type UploadMode = 'create' | 'upsert' | 'replace';
 
@@ -104,7 +105,7 @@ export const uploadRoute: StorageHandler = async (ctx, request, params) => {
   const { bucketId, name } = objectPath(params);
   const mode: UploadMode = request.method === 'PUT' ? 'replace' : request.headers['x-upsert'] === 'true' ? 'upsert' : 'create';
   const row = await storeUpload(ctx, request, { bucketId, name, caller, owner: caller.sub, mode });
-  return jsonResponse({ Id: row.id, Key: `${bucketId}/${name}` });
+  return json(200, { Id: row.id, Key: `${bucketId}/${name}` });
 };
 
 /** Finds an object for a download, info or render: public buckets for anyone, private ones through RLS. */
@@ -162,7 +163,7 @@ export const infoRoute =
   (access: 'public' | 'authenticated' | 'either'): StorageHandler =>
   async (ctx, request, params) => {
     const object = await readableObject(ctx, request, params, access);
-    const response = jsonResponse(infoJson(object));
+    const response = json(200, infoJson(object));
     return {
       ...response,
       headers: { ...response.headers, etag: object.metadata?.eTag ?? '', 'cache-control': object.metadata?.cacheControl ?? 'no-cache' },
@@ -180,7 +181,7 @@ export const deleteObjectRoute: StorageHandler = async (ctx, request, params) =>
   const deleted = await ctx.db.asCaller(caller, 'storage.object.delete', (tx) => deleteObjects(tx, bucketId, [name]));
   if (deleted.length === 0) throw ERRORS.noSuchKey();
   await removeBytes(ctx, deleted);
-  return jsonResponse({ message: 'Successfully deleted' });
+  return json(200, { message: 'Successfully deleted' });
 };
 
 function listJson(row: ObjectRow) {
@@ -207,7 +208,7 @@ export const deleteObjectsRoute: StorageHandler = async (ctx, request, [bucketId
   }
   const deleted = await ctx.db.asCaller(caller, 'storage.object.delete_many', (tx) => deleteObjects(tx, bucketId, prefixes as string[]));
   await removeBytes(ctx, deleted);
-  return jsonResponse(deleted.map(listJson));
+  return json(200, deleted.map(listJson));
 };
 
 const SORT_COLUMNS = new Set(['name', 'updated_at', 'created_at', 'last_accessed_at']);
@@ -235,7 +236,7 @@ export const listObjectsRoute: StorageHandler = async (ctx, request, [bucketId])
       sortOrder: order,
     }),
   );
-  return jsonResponse(rows);
+  return json(200, rows);
 };
 
 /** `list-v2`: keyset pages of objects under a prefix, optionally folded into folders at the next `/`. */
@@ -259,7 +260,7 @@ export const listObjectsV2Route: StorageHandler = async (ctx, request, [bucketId
   );
   const page = rows.slice(0, Math.min(limit, 1000));
   const hasNext = rows.length > page.length;
-  return jsonResponse({
+  return json(200, {
     hasNext,
     ...(hasNext ? { nextCursor: Buffer.from(page[page.length - 1].key).toString('base64url') } : {}),
     folders: page.filter((row) => row.is_folder).map((row) => ({ name: row.key, key: row.key })),
@@ -293,14 +294,14 @@ function moveBody(body: Record<string, unknown>) {
 export const moveRoute: StorageHandler = async (ctx, request) => {
   const caller = await callerOf(request.headers, ctx.jwtSecret, false);
   const move = moveBody(await jsonBody(request));
-  if (move.bucketId === move.destinationBucket && move.sourceKey === move.destinationKey) return jsonResponse({ message: 'Successfully moved' });
+  if (move.bucketId === move.destinationBucket && move.sourceKey === move.destinationKey) return json(200, { message: 'Successfully moved' });
   await bucketOrFail(ctx, move.destinationBucket);
   const moved = await ctx.db.asCaller(caller, 'storage.object.move', async (tx) => {
     if (!(await findObject(tx, move.bucketId, move.sourceKey))) return undefined;
     return moveObject(tx, { bucketId: move.bucketId, name: move.sourceKey }, { bucketId: move.destinationBucket, name: move.destinationKey }, ownerColumns(caller.sub));
   });
   if (!moved) throw ERRORS.noSuchKey();
-  return jsonResponse({ message: 'Successfully moved' });
+  return json(200, { message: 'Successfully moved' });
 };
 
 export const copyRoute: StorageHandler = async (ctx, request) => {
@@ -337,7 +338,7 @@ export const copyRoute: StorageHandler = async (ctx, request) => {
       return { row: written, previous: existing };
     });
     if (previous?.version) await ctx.disk.remove(previous.version);
-    return jsonResponse({ Id: row.id, Key: `${copy.destinationBucket}/${copy.destinationKey}`, name: row.name, bucket_id: row.bucket_id });
+    return json(200, { Id: row.id, Key: `${copy.destinationBucket}/${copy.destinationKey}`, name: row.name, bucket_id: row.bucket_id });
   } catch (error) {
     await ctx.disk.discard(file);
     if (committed) await ctx.disk.remove(version);

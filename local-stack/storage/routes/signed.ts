@@ -1,11 +1,12 @@
 import { callerOf } from '../caller.ts';
-import { jsonBody, jsonResponse, queryOf, type StorageHandler } from '../context.ts';
+import { jsonBody, queryOf, type StorageHandler } from '../context.ts';
 import { ERRORS } from '../errors.ts';
 import { mustBeValidBucketName, mustBeValidKey } from '../limits.ts';
 import { findObject, findObjectNames } from '../queries.ts';
 import { imageResponse, objectResponse, transformFromQuery, transformFromString, transformToString } from '../render.ts';
 import { signUrlToken, verifyUrlToken } from '../signing.ts';
 import { bucketOrFail, storeUpload, testUploadPermission } from './object.ts';
+import { json } from '../../http/types.ts';
 
 /** Signed URLs: tokens (JWTs under the project's secret) naming one object, for a limited time. */
 
@@ -34,7 +35,7 @@ export const signUrlRoute: StorageHandler = async (ctx, request, [bucketId, name
   const transformations = transformToString(transform);
   const url = `${bucketId}/${name}`;
   const token = await signUrlToken({ url, ...(transformations ? { transformations } : {}) }, ctx.jwtSecret, expiresIn);
-  return jsonResponse({ signedURL: `/${transformations ? 'render/image' : 'object'}/sign/${url}?token=${token}` });
+  return json(200, { signedURL: `/${transformations ? 'render/image' : 'object'}/sign/${url}?token=${token}` });
 };
 
 export const signUrlsRoute: StorageHandler = async (ctx, request, [bucketId]) => {
@@ -55,7 +56,7 @@ export const signUrlsRoute: StorageHandler = async (ctx, request, [bucketId]) =>
       return { error: null, path, signedURL: `/object/sign/${url}?token=${token}` };
     }),
   );
-  return jsonResponse(results);
+  return json(200, results);
 };
 
 /** Serves a signed URL: the token alone authorises (no apikey, no session), until it expires. */
@@ -81,7 +82,7 @@ export const signUploadRoute: StorageHandler = async (ctx, request, [bucketId, n
   await testUploadPermission(ctx, caller, { bucketId, name, mode: upsert ? 'upsert' : 'create' });
   const url = `${bucketId}/${name}`;
   const token = await signUrlToken({ url, owner: caller.sub, upsert }, ctx.jwtSecret, UPLOAD_URL_EXPIRY_SECONDS);
-  return jsonResponse({ url: `/object/upload/sign/${url}?token=${token}`, token });
+  return json(200, { url: `/object/upload/sign/${url}?token=${token}`, token });
 };
 
 export const uploadSignedRoute: StorageHandler = async (ctx, request, [bucketId, name]) => {
@@ -93,5 +94,5 @@ export const uploadSignedRoute: StorageHandler = async (ctx, request, [bucketId,
     owner: claims.owner,
     mode: claims.upsert ? 'upsert' : 'create',
   });
-  return jsonResponse({ Id: row.id, Key: `${bucketId}/${name}` });
+  return json(200, { Id: row.id, Key: `${bucketId}/${name}` });
 };

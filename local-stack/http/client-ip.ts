@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { HttpRequest } from '../http/types.ts';
+import type { HttpRequest } from './types.ts';
 
 /**
  * The client's address as GoTrue's GetIPAddress reads it (first valid address in X-Forwarded-For, then
