@@ -16,6 +16,7 @@ import { readImageInfo } from '../lib/images/image-info.ts';
 import { IMAGE_MODES, parseImageParams, type ImageMode } from '../lib/images/image-params.ts';
 import { configureSharp, localImageProvider } from '../worker/providers/local/index.ts';
 import { productPhoto } from './sample-photos.ts';
+import { percentile } from './latency.ts';
 
 const SIZE = Number(process.env.SIZE ?? 2000);
 const RUNS = Number(process.env.RUNS ?? 3);
@@ -64,7 +65,7 @@ async function child(mode: ImageMode, file: string): Promise<void> {
     mode,
     output: `${last.mimeType.replace('image/', '')} ${last.width}×${last.height}`,
     bytes: last.bytes.length,
-    medianMs: Math.round(sorted[Math.floor(sorted.length / 2)]),
+    medianMs: Math.round(percentile(sorted, 50)),
     runsMs: runsMs.map(Math.round),
     rssBeforeMb: mb(rssBefore),
     // maxRSS is in kilobytes: the process's high-water mark, including the runs above.

@@ -22,6 +22,7 @@ import { loadConfig } from '../worker/config.ts';
 import { createLogger } from '../worker/log.ts';
 import { providerFor, type Provider } from '../worker/providers/index.ts';
 import { Runner } from '../worker/runner.ts';
+import { summarize } from './latency.ts';
 
 const JOBS = Number(process.env.BENCH_QUEUE_JOBS ?? 20_000);
 const MAX_SECONDS = Number(process.env.BENCH_QUEUE_MAX_SECONDS ?? 60);
@@ -52,11 +53,6 @@ class StartSignal {
   }
 }
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `remaining` until it reports 0 or the cap passes; returns the seconds taken and how many were done. */
@@ -82,7 +78,7 @@ async function measureLatency(signal: StartSignal, enqueueOne: () => Promise<unk
     samples.push((await started) - before);
     await sleep(5);
   }
-  return { p50: percentile(samples, 50), p95: percentile(samples, 95) };
+  return summarize(samples);
 }
 
 async function createDatabase(cluster: ScratchCluster, name: string): Promise<string> {

@@ -9,6 +9,7 @@ import { createClient, type RealtimeChannel, type SupabaseClient } from '@supaba
 import { SignJWT } from 'jose';
 import postgres from 'postgres';
 import { nodeRealtimeOptions } from '../lib/supabase/node-realtime.ts';
+import { percentile } from './latency.ts';
 
 export const LOAD_TABLE_SQL = `
   create table public.load_events (
@@ -49,7 +50,6 @@ export interface LoadResult {
   latencyMs: { p50: number; p95: number; p99: number; max: number };
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 async function until(check: () => boolean, what: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -8,6 +8,7 @@ import { ModalDialog } from '@/components/ui/modal-dialog';
 import { Panel } from './panel';
 import { PhotoUpload } from './photo-upload';
 import type { ActionResult } from './use-jobs-dashboard';
+import { formatBytes } from './format';
 
 interface AssetPanelProps {
   projectId: string | null;
@@ -21,7 +22,7 @@ interface AssetPanelProps {
 function describe(asset: Asset): string {
   const parts = [asset.mime_type];
   if (asset.width && asset.height) parts.push(`${asset.width}×${asset.height}`);
-  if (asset.size_bytes !== null) parts.push(asset.size_bytes < 1024 * 1024 ? `${Math.ceil(asset.size_bytes / 1024)} KB` : `${(asset.size_bytes / (1024 * 1024)).toFixed(1)} MB`);
+  if (asset.size_bytes !== null) parts.push(formatBytes(asset.size_bytes));
   return parts.join(' · ');
 }
 

@@ -68,3 +68,8 @@ export function formatPercent(rate: number | null | undefined): string {
   if (rate === null || rate === undefined || !Number.isFinite(rate)) return '—';
   return `${(rate * 100).toFixed(rate * 100 < 10 ? 1 : 0)}%`;
 }
+
+/** A file size as people read it: whole KB below a megabyte, else MB with one decimal. */
+export function formatBytes(bytes: number): string {
+  return bytes < 1024 * 1024 ? `${Math.ceil(bytes / 1024)} KB` : `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}

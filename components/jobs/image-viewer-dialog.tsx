@@ -8,6 +8,7 @@ import { buttonClass } from '@/components/ui/button-styles';
 import { ModalDialog } from '@/components/ui/modal-dialog';
 import { CHECKERBOARD_CLASS } from './checkerboard';
 import { errorMessage } from './report-error';
+import { formatBytes } from './format';
 
 interface ImageViewerDialogProps {
   asset: Asset;
@@ -19,7 +20,7 @@ interface ImageViewerDialogProps {
 function describe(asset: Asset): string {
   const parts = [asset.mime_type.replace('image/', '').toUpperCase()];
   if (asset.width && asset.height) parts.push(`${asset.width} × ${asset.height} px`);
-  if (asset.size_bytes !== null) parts.push(asset.size_bytes < 1024 * 1024 ? `${Math.ceil(asset.size_bytes / 1024)} KB` : `${(asset.size_bytes / (1024 * 1024)).toFixed(1)} MB`);
+  if (asset.size_bytes !== null) parts.push(formatBytes(asset.size_bytes));
   return parts.join(' · ');
 }
 

@@ -3,6 +3,7 @@ import { fromStorageError, NotFoundError, UnauthenticatedError, ValidationError 
 import { newUploadSchema, thumbnailOptionsSchema, uuidSchema, type Asset, type NewUpload, type ThumbnailOptions } from './job-types';
 import { ASSET_COLUMNS } from './projects-core';
 import { parseInput, unwrap } from './query-result';
+import { hasVisibleText } from './text-rules';
 import { IMAGE_HEADER_BYTES, readImageInfo } from '../images/image-info';
 import { productPhotoProblems } from '../images/product-photo-rules';
 
@@ -39,7 +40,7 @@ export async function uploadAsset(client: DbClient, upload: NewUpload): Promise<
     throw new ValidationError(problems.join(' '), {}, { file: problems });
   }
   const userId = await currentUserId(client);
-  const fileName = 'name' in file && typeof file.name === 'string' && file.name.trim() !== '' ? file.name.trim() : `photo.${info.extension}`;
+  const fileName = 'name' in file && typeof file.name === 'string' && hasVisibleText(file.name) ? file.name.trim() : `photo.${info.extension}`;
   const storagePath = `${userId}/${input.project_id}/${crypto.randomUUID()}.${info.extension}`;
   const bucket = client.storage.from(PRODUCT_IMAGES_BUCKET);
   // storage-js sends a Blob as multipart with the Blob's own type (the browser guesses it from the name):

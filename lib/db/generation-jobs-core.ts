@@ -1,5 +1,5 @@
 import type { DbClient } from './client-binding';
-import { DatabaseError, NotFoundError } from './errors';
+import { NotFoundError } from './errors';
 import {
   JOB_EVENTS,
   JOB_PROVIDERS,
@@ -25,7 +25,9 @@ import {
   type UpdateGenerationJob,
 } from './job-types';
 import { afterCursor, toPage } from './keyset-cursor';
-import { parseInput, unwrap } from './query-result';
+import { narrow, parseInput, unwrap } from './query-result';
+
+const JOB_TYPES = 'lib/db/job-types.ts';
 
 /**
  * The one implementation of the generation-job helpers. Each takes the Supabase client first; which
@@ -38,19 +40,12 @@ const JOB_COLUMNS =
 
 const EVENT_COLUMNS = 'id, job_id, user_id, project_id, mode, provider, event, from_status, to_status, attempt, actor, error, cost_cents, created_at, details';
 
-function narrow<T extends readonly string[]>(values: T, value: string, what: string): T[number] {
-  if (!values.includes(value)) {
-    throw new DatabaseError(`unknown ${what} "${value}": update lib/db/job-types.ts after the migration that added it`);
-  }
-  return value as T[number];
-}
-
 function withStatus<T extends { status: string }>(row: T): Omit<T, 'status'> & { status: JobStatus } {
-  return { ...row, status: narrow(JOB_STATUSES, row.status, 'job status') };
+  return { ...row, status: narrow(JOB_STATUSES, row.status, 'job status', JOB_TYPES) };
 }
 
 function asJob<T extends { status: string; provider: string }>(row: T): Omit<T, 'status' | 'provider'> & { status: JobStatus; provider: JobProvider } {
-  return { ...row, status: narrow(JOB_STATUSES, row.status, 'job status'), provider: narrow(JOB_PROVIDERS, row.provider, 'job provider') };
+  return { ...row, status: narrow(JOB_STATUSES, row.status, 'job status', JOB_TYPES), provider: narrow(JOB_PROVIDERS, row.provider, 'job provider', JOB_TYPES) };
 }
 
 async function listJobs(
@@ -144,7 +139,7 @@ export async function retryGenerationJob(client: DbClient, id: string): Promise<
 export async function getJobEvents(client: DbClient, jobId: string): Promise<JobEvent[]> {
   const id = parseInput(uuidSchema, jobId, 'job id');
   const rows = unwrap(await client.from('job_events').select(EVENT_COLUMNS).eq('job_id', id).order('id').limit(200));
-  return rows.map((row) => ({ ...row, event: narrow(JOB_EVENTS, row.event, 'job event') }));
+  return rows.map((row) => ({ ...row, event: narrow(JOB_EVENTS, row.event, 'job event', JOB_TYPES) }));
 }
 
 /** The enabled modes of each provider, with their prices (public.generation_modes). */

@@ -175,7 +175,7 @@ export type NewAsset = z.input<typeof newAssetSchema> &
 export const newUploadSchema = z
   .object({
     project_id: uuidSchema,
-    name: z.string().trim().min(1, 'an asset needs a name').max(200, 'an asset name is at most 200 characters').optional(),
+    name: visibleTextSchema('an asset needs a name', 200, 'an asset name is at most 200 characters').optional(),
   })
   .strict();
 export type NewUpload = z.input<typeof newUploadSchema> & { file: Blob };

@@ -19,11 +19,11 @@ function fromBase64Url(value: string): string {
   return new TextDecoder().decode(Uint8Array.from(binary, (char) => char.charCodeAt(0)));
 }
 
-export function encodeCursor(row: { created_at: string; id: string }): string {
+function encodeCursor(row: { created_at: string; id: string }): string {
   return toBase64Url(JSON.stringify([row.created_at, row.id]));
 }
 
-export function decodeCursor(cursor: string): [string, string] {
+function decodeCursor(cursor: string): [string, string] {
   try {
     const [createdAt, id] = JSON.parse(fromBase64Url(cursor)) as unknown[];
     if (typeof createdAt === 'string' && !Number.isNaN(Date.parse(createdAt)) && uuidSchema.safeParse(id).success) {
@@ -38,7 +38,7 @@ export function decodeCursor(cursor: string): [string, string] {
 }
 
 /** What a keyset page needs of a query builder (generation_jobs and its archive alike). */
-export interface KeysetQuery<Q> {
+interface KeysetQuery<Q> {
   lte(column: 'created_at', value: string): Q;
   or(filters: string): Q;
 }

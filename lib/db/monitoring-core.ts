@@ -1,5 +1,4 @@
 import type { DbClient } from './client-binding';
-import { DatabaseError } from './errors';
 import { JOB_STATUSES } from './job-types';
 import {
   metricsWindowSchema,
@@ -15,7 +14,9 @@ import {
   type StuckJobsOptions,
   type TimeseriesOptions,
 } from './monitoring-types';
-import { parseInput, unwrap } from './query-result';
+import { narrow, parseInput, unwrap } from './query-result';
+
+const MONITORING_TYPES = 'lib/db/monitoring-types.ts';
 
 /**
  * Monitoring helpers over the database's functions (docs/GENERATION_JOBS_SCHEMA.md, "Monitoring"): each takes
@@ -23,11 +24,6 @@ import { parseInput, unwrap } from './query-result';
  */
 
 const iso = (value: Date | string | undefined) => (value === undefined ? undefined : new Date(value).toISOString());
-
-function narrow<T extends readonly string[]>(values: T, value: string, what: string): T[number] {
-  if (!values.includes(value)) throw new DatabaseError(`unknown ${what} "${value}": update lib/db/monitoring-types.ts`);
-  return value as T[number];
-}
 
 /** Per mode: jobs, outcomes, failure rate, queue wait and run time p50/p95, cost; default window: the last 24 hours. */
 export async function getJobMetrics(client: DbClient, window?: MetricsWindow): Promise<JobMetric[]> {
@@ -43,7 +39,7 @@ export async function getJobTimeseries(client: DbClient, options?: TimeseriesOpt
 
 /** Worker processes seen in the last hour: state, load, and which of the caller's jobs they run. */
 export async function getLiveWorkers(client: DbClient): Promise<LiveWorker[]> {
-  return unwrap(await client.rpc('get_live_workers')).map((row) => ({ ...row, state: narrow(WORKER_STATES, row.state, 'worker state') }));
+  return unwrap(await client.rpc('get_live_workers')).map((row) => ({ ...row, state: narrow(WORKER_STATES, row.state, 'worker state', MONITORING_TYPES) }));
 }
 
 /** The caller's jobs that need attention: expired lease, past the mode's timeout, or waiting too long. */
@@ -55,7 +51,7 @@ export async function getStuckJobs(client: DbClient, options?: StuckJobsOptions)
       ...(limit === undefined ? {} : { max_rows: limit }),
     }),
   );
-  return rows.map((row) => ({ ...row, reason: narrow(STUCK_REASONS, row.reason, 'stuck reason'), status: narrow(JOB_STATUSES, row.status, 'job status') }));
+  return rows.map((row) => ({ ...row, reason: narrow(STUCK_REASONS, row.reason, 'stuck reason', MONITORING_TYPES), status: narrow(JOB_STATUSES, row.status, 'job status', 'lib/db/job-types.ts') }));
 }
 
 export const monitoringQueries = { getJobMetrics, getJobTimeseries, getLiveWorkers, getStuckJobs };

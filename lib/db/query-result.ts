@@ -1,6 +1,6 @@
 import type { PostgrestError } from '@supabase/supabase-js';
 import type { z } from 'zod';
-import { fromPostgrestError, fromZodError, UnauthenticatedError } from './errors';
+import { DatabaseError, fromPostgrestError, fromZodError, UnauthenticatedError } from './errors';
 
 /** Parses helper input with zod; a failure throws ValidationError before any request is made. */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
@@ -22,4 +22,13 @@ export function unwrap<R extends Response>(response: R): SuccessData<R> {
     throw fromPostgrestError(response.error);
   }
   return response.data as SuccessData<R>;
+}
+
+/**
+ * A text value the database returned, narrowed to the union the TypeScript types list. An unknown value means a
+ * migration added it: `typesFile` needs it too.
+ */
+export function narrow<T extends readonly string[]>(values: T, value: string, what: string, typesFile: string): T[number] {
+  if (!values.includes(value)) throw new DatabaseError(`unknown ${what} "${value}": update ${typesFile} after the migration that added it`);
+  return value as T[number];
 }

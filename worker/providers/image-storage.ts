@@ -1,7 +1,7 @@
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
-import WebSocket from 'ws';
 import type { StorageConfig } from '../config.ts';
 import { PermanentError, RetryableError } from './provider.ts';
+import { nodeRealtimeOptions } from '../../lib/supabase/node-realtime.ts';
 
 /** Where generated images go (a bucket of the storage migration; the service role writes it). */
 export const OUTPUT_BUCKET = 'generated-images';
@@ -31,7 +31,7 @@ export class ImageStorage {
     this.client = createClient(config.url, config.serviceRoleKey, {
       auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
       // supabase-js will not build a client on Node < 22 without a WebSocket; the worker never subscribes.
-      realtime: typeof globalThis.WebSocket === 'undefined' ? { transport: WebSocket as unknown as typeof globalThis.WebSocket } : {},
+      realtime: nodeRealtimeOptions,
     });
   }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { readImageInfo } from '../../../lib/images/image-info.ts';
 import type { ImageMode } from '../../../lib/images/image-params.ts';
-import type { HttpProviderConfig } from '../../config.ts';
+import { httpModelVariable, type HttpProviderConfig } from '../../config.ts';
 import { abortableSleep } from '../abortable-sleep.ts';
 import type { ImageInput, ImageProvider, ImageRunContext } from '../image-provider.ts';
 import { MAX_OUTPUT_BYTES } from '../image-storage.ts';
@@ -138,7 +138,7 @@ export function httpImageProvider(config: HttpProviderConfig): ImageProvider {
     estimate: () => null,
     async run(input, { mode, params }, context) {
       const model = config.models[mode];
-      if (!model) throw new PermanentError(`no model is configured for ${mode} (HTTP_PROVIDER_MODEL_${mode.toUpperCase().replace(/-/g, '_')})`);
+      if (!model) throw new PermanentError(`no model is configured for ${mode} (${httpModelVariable(mode)})`);
       let prediction = context.previousProviderJobId ? await resume(context.previousProviderJobId, context) : null;
       if (prediction) {
         context.log.info({ predictionId: prediction.id, status: prediction.status }, 'resuming the prediction of an earlier attempt');

@@ -1,11 +1,4 @@
-import { blurMask, resizeMask, type Mask, type Raster } from './raster.ts';
-
-/** The alpha channel of an RGBA raster, as a mask. */
-export function alphaOf(raster: Raster): Mask {
-  const data = new Uint8Array(raster.width * raster.height);
-  for (let p = 0; p < data.length; p += 1) data[p] = raster.data[p * 4 + 3];
-  return { data, width: raster.width, height: raster.height };
-}
+import { blurMask, resizeMask, type Mask } from './raster.ts';
 
 /** Share of the silhouette's height, from its base, that casts the contact shadow (the footprint). */
 const FOOTPRINT = 0.3;

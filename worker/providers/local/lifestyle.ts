@@ -1,10 +1,10 @@
 import { IMAGE_PARAM_DEFAULTS, type ImageParams } from '../../../lib/images/image-params.ts';
 import type { ImageInput, ImageOutput } from '../image-provider.ts';
-import { alphaOf, contactShadow } from './contact-shadow.ts';
+import { contactShadow } from './contact-shadow.ts';
 import { encodeRaster } from './encode.ts';
 import type { ModeContext } from './mode-context.ts';
 import { findProduct, productOnSquare } from './product.ts';
-import { darken, drawOver } from './raster.ts';
+import { alphaOf, darken, drawOver } from './raster.ts';
 import { HORIZON, paintScene } from './scene.ts';
 
 /** The product's height, and its widest allowed width, as shares of the scene's side. */

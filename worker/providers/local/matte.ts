@@ -1,5 +1,5 @@
 import { PermanentError } from '../provider.ts';
-import { blurMask, type Box, type Mask, type Raster } from './raster.ts';
+import { alphaOf, blurMask, type Box, type Mask, type Raster } from './raster.ts';
 
 /**
  * Separating a product from a plain background, the way a packshot studio's backdrop allows: the background
@@ -132,9 +132,7 @@ export async function cutOut(image: Raster, options: { tolerance: number; feathe
   let matte: Mask;
   let background: Rgb | null = color;
   if (transparentShare > 0.5) {
-    const alpha = new Uint8Array(image.width * image.height);
-    for (let p = 0; p < alpha.length; p += 1) alpha[p] = image.data[p * 4 + 3];
-    matte = { data: alpha, width: image.width, height: image.height };
+    matte = alphaOf(image);
     background = null;
   } else {
     matte = floodMatte(image, color, options.tolerance);

@@ -22,6 +22,13 @@ export interface Box {
   height: number;
 }
 
+/** The alpha channel of an RGBA raster, as a mask. */
+export function alphaOf(raster: Raster): Mask {
+  const data = new Uint8Array(raster.width * raster.height);
+  for (let p = 0; p < data.length; p += 1) data[p] = raster.data[p * 4 + 3];
+  return { data, width: raster.width, height: raster.height };
+}
+
 export function rgbCanvas(width: number, height: number, value = 255): Raster {
   return { data: Buffer.alloc(width * height * 3, value), width, height, channels: 3 };
 }

@@ -1,10 +1,10 @@
 import { IMAGE_PARAM_DEFAULTS, type ImageParams } from '../../../lib/images/image-params.ts';
 import type { ImageInput, ImageOutput } from '../image-provider.ts';
-import { alphaOf, contactShadow } from './contact-shadow.ts';
+import { contactShadow } from './contact-shadow.ts';
 import { encodeRaster } from './encode.ts';
 import type { ModeContext } from './mode-context.ts';
 import { findProduct, productOnSquare } from './product.ts';
-import { darken, drawOver, rgbCanvas } from './raster.ts';
+import { alphaOf, darken, drawOver, rgbCanvas } from './raster.ts';
 
 /** Room below the product for its shadow, as a share of the product's height. */
 const SHADOW_ROOM = 0.12;
